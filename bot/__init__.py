@@ -1,0 +1,1 @@
+"""OKPay Assistant: a Rasa-based support assistant for OKPay wallet users."""

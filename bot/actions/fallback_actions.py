@@ -1,0 +1,47 @@
+"""What the assistant does when it did not understand a message."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Sequence, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.tracker_reading import fallback_streak, ranked_intents
+from bot.content.catalog import Topics, load_topics
+
+MAX_TOPIC_BUTTONS = 3
+#: After this many misunderstood messages in a row, a person is offered.
+OFFER_HUMAN_AFTER = 2
+
+
+def likely_topic_buttons(ranking: Sequence[str], topics: Topics) -> List[Dict[str, str]]:
+    """Buttons for the best-ranked topics the assistant serves.
+
+    The classifier's runners-up are usually right about the topic even when it
+    is unsure; the defaults fill up when it has no usable guess.
+    """
+    chosen = [intent for intent in ranking if intent in topics.labels][:MAX_TOPIC_BUTTONS]
+    for intent in topics.default:
+        if len(chosen) >= MAX_TOPIC_BUTTONS:
+            break
+        if intent not in chosen:
+            chosen.append(intent)
+    return [{"title": topics.labels[intent], "payload": f"/{intent}"} for intent in chosen]
+
+
+class ActionHandleFallback(Action):
+    """First miss: ask to rephrase with likely topics. Second in a row: offer a person."""
+
+    def name(self) -> Text:
+        return "action_handle_fallback"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        if fallback_streak(tracker.events) >= OFFER_HUMAN_AFTER:
+            dispatcher.utter_message(response="utter_offer_human")
+            return []
+        buttons = likely_topic_buttons(ranked_intents(tracker), load_topics())
+        dispatcher.utter_message(response="utter_ask_rephrase", buttons=buttons)
+        return []

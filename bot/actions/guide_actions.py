@@ -1,0 +1,127 @@
+"""Actions that walk a user through a guide, one step at a time.
+
+Domain contract: slots `guide` (text), `guide_step` (float), `guide_done_steps`
+(list), `guide_active` (bool), `guide_title` (text); responses
+`utter_guide_<name>_intro`, `utter_guide_<name>_<n>`, `utter_ask_guide_helped`,
+`utter_ask_guide_next`, `utter_guide_solved`, `utter_guide_solved_procedure`,
+`utter_guide_skipped`, `utter_guide_step_noted`, `utter_guide_exhausted`,
+`utter_guide_completed`, `utter_no_guide` (checked by tests/test_domain.py).
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.tracker_reading import last_bot_action_before_user, latest_intent, latest_text
+from bot.content.catalog import TROUBLESHOOT, guide_for_intent, load_guides
+from bot.content.progress import COMPLETED, EXHAUSTED, Move, Position, already_done, go_on, not_solved, start
+
+GUIDE_ACTIONS = frozenset({"action_guide_start", "action_guide_advance"})
+
+
+def position_from_tracker(tracker: Tracker) -> Optional[Position]:
+    guide = load_guides().get(tracker.get_slot("guide") or "")
+    if guide is None:
+        return None
+    step = int(tracker.get_slot("guide_step") or 0)
+    step = min(max(step, 0), len(guide.steps))
+    done = frozenset(tracker.get_slot("guide_done_steps") or ())
+    return Position(guide=guide, step=step, done=done)
+
+
+def position_slots(position: Position) -> List[EventType]:
+    return [
+        SlotSet("guide", position.guide.name),
+        SlotSet("guide_step", float(position.step)),
+        SlotSet("guide_done_steps", sorted(position.done)),
+        SlotSet("guide_active", True),
+        SlotSet("guide_title", position.guide.title),
+    ]
+
+
+def cleared_guide_slots() -> List[EventType]:
+    return [
+        SlotSet("guide", None),
+        SlotSet("guide_step", None),
+        SlotSet("guide_done_steps", None),
+        SlotSet("guide_active", False),
+        SlotSet("guide_title", None),
+    ]
+
+
+def render_move(move: Move, dispatcher: CollectingDispatcher) -> List[EventType]:
+    """Says what `move` means to the user and returns the slots to set."""
+    position, guide = move.position, move.position.guide
+    if move.skipped:
+        dispatcher.utter_message(response="utter_guide_skipped")
+    if move.noted_only:
+        dispatcher.utter_message(response="utter_guide_step_noted")
+        dispatcher.utter_message(response=guide.prompt_response)
+        return position_slots(position)
+    if move.outcome == EXHAUSTED:
+        dispatcher.utter_message(response="utter_guide_exhausted")
+        return cleared_guide_slots()
+    if move.outcome == COMPLETED:
+        dispatcher.utter_message(response="utter_guide_completed")
+        return cleared_guide_slots()
+    dispatcher.utter_message(response=guide.step_response(position.step))
+    dispatcher.utter_message(response=guide.prompt_response)
+    return position_slots(position)
+
+
+class ActionGuideStart(Action):
+    """Opens the guide of the latest intent (a guide intent such as `payment_failed`)."""
+
+    def name(self) -> Text:
+        return "action_guide_start"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        guide = guide_for_intent(latest_intent(tracker))
+        if guide is None:
+            dispatcher.utter_message(response="utter_default")
+            return []
+        text = latest_text(tracker)
+        current = position_from_tracker(tracker)
+        if (
+            current is not None
+            and current.guide.name == guide.name
+            and current.step
+            and tracker.get_slot("guide_active")
+        ):
+            # "还是付不了款" in the middle of the payment guide: not solved yet.
+            return render_move(not_solved(current, text), dispatcher)
+        dispatcher.utter_message(response=guide.intro_response)
+        return render_move(start(guide, text), dispatcher)
+
+
+class ActionGuideAdvance(Action):
+    """Answers a reply inside a guide: solved, not solved, already done, go on."""
+
+    def name(self) -> Text:
+        return "action_guide_advance"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        position = position_from_tracker(tracker)
+        if position is None:
+            dispatcher.utter_message(response="utter_no_guide")
+            return []
+        intent, text = latest_intent(tracker), latest_text(tracker)
+        if intent == "affirm":
+            dispatcher.utter_message(response=position.guide.solved_response)
+            if position.guide.kind == TROUBLESHOOT:
+                return cleared_guide_slots()
+            # A procedure can still be resumed with "下一步" after "好了".
+            return [SlotSet("guide_active", False)]
+        if intent == "deny":
+            return render_move(not_solved(position, text), dispatcher)
+        if intent == "already_tried":
+            return render_move(already_done(position, text), dispatcher)
+        interrupted = last_bot_action_before_user(tracker.events) not in GUIDE_ACTIONS
+        return render_move(go_on(position, interrupted=interrupted), dispatcher)

@@ -1,0 +1,55 @@
+"""Small, pure readings of a tracker that several actions need."""
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, List, Optional
+
+from rasa_sdk import Tracker
+
+from bot.nlu.normalize import normalize
+
+FALLBACK_INTENT = "nlu_fallback"
+LISTEN = "action_listen"
+
+
+def latest_text(tracker: Tracker) -> str:
+    """The latest user message, normalised the way the NLU saw it."""
+    return normalize(tracker.latest_message.get("text") or "")
+
+
+def latest_intent(tracker: Tracker) -> Optional[str]:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def last_bot_action_before_user(events: Iterable[Dict[str, Any]]) -> Optional[str]:
+    """The name of the last action run before the latest user message.
+
+    `action_listen` does not count. None when there is no such action.
+    """
+    seen_user = False
+    for event in reversed(list(events)):
+        if event.get("event") == "user":
+            if seen_user:
+                return None
+            seen_user = True
+        elif seen_user and event.get("event") == "action" and event.get("name") != LISTEN:
+            return event.get("name")
+    return None
+
+
+def fallback_streak(events: Iterable[Dict[str, Any]]) -> int:
+    """How many of the latest user messages in a row were not understood."""
+    streak = 0
+    for event in reversed(list(events)):
+        if event.get("event") != "user":
+            continue
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if intent != FALLBACK_INTENT:
+            break
+        streak += 1
+    return streak
+
+
+def ranked_intents(tracker: Tracker) -> List[str]:
+    """Intents of the latest message by confidence, without the fallback."""
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    return [item["name"] for item in ranking if item.get("name") not in (None, FALLBACK_INTENT)]

@@ -1,0 +1,182 @@
+"""Starts the action server and the Rasa server on 127.0.0.1, and stops them.
+
+`python -m bot.cli.serve --chat` is what `scripts/run` ends with: both servers
+start, the terminal chat opens once they answer, and Ctrl-C (or leaving the
+chat) stops everything this started. Without `--chat` it serves until
+interrupted. Tests and benchmarks use `running_stack()` directly.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional
+
+import requests
+
+from bot.model_files import model_path as current_model_path
+from bot.settings import PROJECT_ROOT, Settings, get_settings
+
+QUIET_ENV = {
+    "RASA_TELEMETRY_ENABLED": "false",
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    "PYTHONWARNINGS": "ignore",
+}
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    token: str
+    processes: Dict[str, subprocess.Popen] = field(default_factory=dict)
+    started_at: float = field(default_factory=time.monotonic)
+    ready_after: Dict[str, float] = field(default_factory=dict)
+
+    @property
+    def rasa_url(self) -> str:
+        return self.settings.rasa_url
+
+
+def child_environment(settings: Settings, token: str) -> Dict[str, str]:
+    """The environment of both servers: quiet, loopback only, our endpoints."""
+    env = dict(os.environ)
+    env.update(QUIET_ENV)
+    env.update(
+        {
+            "SANIC_HOST": settings.action_host,  # `rasa run actions` has no host option
+            "OKPAY_ACTION_ENDPOINT_URL": settings.action_endpoint_url,
+            "OKPAY_TRACKER_DB": str(settings.resolve(settings.tracker_db)),
+            "OKPAY_RASA_TOKEN": token,
+            "PYTHONPATH": str(PROJECT_ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
+        }
+    )
+    return env
+
+
+def action_server_command(settings: Settings) -> List[str]:
+    return [
+        sys.executable, "-m", "rasa_sdk", "--actions", "bot.actions",
+        "--port", str(settings.action_port),
+    ]
+
+
+def rasa_server_command(settings: Settings, model: Path, token: str) -> List[str]:
+    return [
+        sys.executable, "-m", "rasa", "run",
+        "--model", str(model),
+        "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
+        "--credentials", str(PROJECT_ROOT / "credentials.yml"),
+        "--enable-api", "--auth-token", token,
+        "--interface", settings.rasa_host, "--port", str(settings.rasa_port),
+    ]
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def _wait_until(stack: Stack, name: str, url: str) -> None:
+    deadline = time.monotonic() + stack.settings.start_timeout
+    process = stack.processes[name]
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"the {name} server stopped during start-up (exit code {process.returncode}); "
+                f"see {stack.settings.resolve(stack.settings.log_dir) / (name + '.log')}"
+            )
+        if _answers(url):
+            stack.ready_after[name] = time.monotonic() - stack.started_at
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"the {name} server did not answer {url} within {stack.settings.start_timeout:.0f} s")
+
+
+def _stop(processes: Dict[str, subprocess.Popen]) -> None:
+    for process in processes.values():
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    for process in processes.values():
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+@contextlib.contextmanager
+def running_stack(
+    settings: Optional[Settings] = None, model: Optional[Path] = None
+) -> Iterator[Stack]:
+    """Both servers, ready to answer, for the duration of the `with` block."""
+    settings = settings or get_settings()
+    model = model or current_model_path()
+    if not model.exists():
+        raise FileNotFoundError(f"no trained model at {model}; run scripts/run or scripts/train")
+    token = settings.rasa_token or secrets.token_urlsafe(24)
+    log_dir = settings.resolve(settings.log_dir)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    settings.resolve(settings.tracker_db).parent.mkdir(parents=True, exist_ok=True)
+    env = child_environment(settings, token)
+    stack = Stack(settings=settings, token=token)
+    commands = {
+        "actions": action_server_command(settings),
+        "rasa": rasa_server_command(settings, model, token),
+    }
+    try:
+        for name, command in commands.items():
+            with open(log_dir / f"{name}.log", "ab") as log:
+                stack.processes[name] = subprocess.Popen(
+                    command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+                )
+        _wait_until(stack, "actions", f"http://{settings.action_host}:{settings.action_port}/health")
+        _wait_until(stack, "rasa", f"{settings.rasa_url}/status?token={token}")
+        yield stack
+    finally:
+        _stop(stack.processes)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chat", action="store_true", help="open the terminal chat once ready")
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    print("Starting the action server and the Rasa server (loading the model)…", flush=True)
+    try:
+        with running_stack(settings) as stack:
+            print(
+                f"Ready in {stack.ready_after['rasa']:.1f} s: Rasa on {stack.rasa_url}, "
+                f"actions on {settings.action_endpoint_url}. Logs in {settings.log_dir}/.",
+                flush=True,
+            )
+            if args.chat:
+                from bot.cli.chat import chat
+
+                chat(stack.rasa_url)
+            else:
+                while all(p.poll() is None for p in stack.processes.values()):
+                    time.sleep(1)
+                print("a server stopped; see the logs", file=sys.stderr)
+                return 1
+    except KeyboardInterrupt:
+        pass
+    except (RuntimeError, TimeoutError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print("\nStopped.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Content the actions read: the guides and the labels of topics."""

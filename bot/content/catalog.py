@@ -1,0 +1,103 @@
+"""Loads the guides and topic labels from `bot/content/*.yml`.
+
+The files are read once per process and validated on load, so a typo in a
+pattern or a missing field fails at start-up instead of in a conversation.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, FrozenSet, List, Mapping, Optional, Pattern, Tuple
+
+import yaml
+
+CONTENT_DIR = Path(__file__).parent
+TROUBLESHOOT = "troubleshoot"
+PROCEDURE = "procedure"
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    done_when: Tuple[Pattern[str], ...] = ()
+
+    def is_done_by(self, text: str) -> bool:
+        """True when `text` (normalised) says this step is already done."""
+        return any(pattern.search(text) for pattern in self.done_when)
+
+
+@dataclass(frozen=True)
+class Guide:
+    name: str
+    intent: str
+    title: str
+    kind: str
+    steps: Tuple[Step, ...] = field(default_factory=tuple)
+
+    @property
+    def intro_response(self) -> str:
+        return f"utter_guide_{self.name}_intro"
+
+    def step_response(self, number: int) -> str:
+        """The domain response of step `number` (1-based)."""
+        return f"utter_guide_{self.name}_{number}"
+
+    @property
+    def prompt_response(self) -> str:
+        """Asked after every step: did it help (troubleshoot) / done (procedure)."""
+        return "utter_ask_guide_helped" if self.kind == TROUBLESHOOT else "utter_ask_guide_next"
+
+    @property
+    def solved_response(self) -> str:
+        return "utter_guide_solved" if self.kind == TROUBLESHOOT else "utter_guide_solved_procedure"
+
+    def steps_done_in(self, text: str) -> FrozenSet[str]:
+        return frozenset(step.id for step in self.steps if step.is_done_by(text))
+
+
+@dataclass(frozen=True)
+class Topics:
+    labels: Mapping[str, str]
+    default: Tuple[str, ...]
+
+
+def _parse_guide(name: str, raw: dict) -> Guide:
+    kind = raw.get("kind")
+    if kind not in (TROUBLESHOOT, PROCEDURE):
+        raise ValueError(f"guide {name!r}: kind must be {TROUBLESHOOT} or {PROCEDURE}")
+    steps = tuple(
+        Step(
+            id=str(step["id"]),
+            done_when=tuple(re.compile(p) for p in step.get("done_when") or ()),
+        )
+        for step in raw.get("steps") or ()
+    )
+    if not steps:
+        raise ValueError(f"guide {name!r} has no steps")
+    if len({step.id for step in steps}) != len(steps):
+        raise ValueError(f"guide {name!r} repeats a step id")
+    return Guide(name=name, intent=raw["intent"], title=raw["title"], kind=kind, steps=steps)
+
+
+@lru_cache(maxsize=4)
+def load_guides(path: Optional[Path] = None) -> Dict[str, Guide]:
+    """Guides by name."""
+    raw = yaml.safe_load((path or CONTENT_DIR / "guides.yml").read_text(encoding="utf-8"))
+    return {name: _parse_guide(name, body) for name, body in raw["guides"].items()}
+
+
+def guide_for_intent(intent: Optional[str]) -> Optional[Guide]:
+    return next((g for g in load_guides().values() if g.intent == intent), None)
+
+
+@lru_cache(maxsize=4)
+def load_topics(path: Optional[Path] = None) -> Topics:
+    raw = yaml.safe_load((path or CONTENT_DIR / "topics.yml").read_text(encoding="utf-8"))
+    labels: Dict[str, str] = dict(raw["topics"])
+    default: List[str] = list(raw["default_topics"])
+    unknown = [topic for topic in default if topic not in labels]
+    if unknown:
+        raise ValueError(f"default topics without a label: {unknown}")
+    return Topics(labels=labels, default=tuple(default))

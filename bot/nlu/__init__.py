@@ -1,0 +1,1 @@
+"""Chinese NLU: text normalisation, tokenisation and rule-based entities."""

@@ -1,0 +1,81 @@
+# Shared shell functions of scripts/run, scripts/test and scripts/train.
+# Source it from the project root.
+
+export RASA_TELEMETRY_ENABLED=false
+export TF_CPP_MIN_LOG_LEVEL=2
+export SQLALCHEMY_SILENCE_UBER_WARNING=1
+export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore}"
+# Rasa's training cache stays inside the project (ignored by git).
+export RASA_CACHE_DIRECTORY="${RASA_CACHE_DIRECTORY:-$PWD/.rasa/cache}"
+
+VENV=.venv
+PY="$VENV/bin/python"
+INSTALL_STAMP="$VENV/.okpay-install"
+
+_python_version_ok() {
+  "$1" -c 'import sys; sys.exit(0 if (3, 8) <= sys.version_info[:2] <= (3, 10) else 1)' 2>/dev/null
+}
+
+# Prints a Python 3.8–3.10 interpreter (3.10 preferred) or explains what to install.
+find_python() {
+  local candidates=()
+  if [ -n "${PYTHON:-}" ]; then
+    if _python_version_ok "$PYTHON"; then echo "$PYTHON"; return 0; fi
+    echo "error: PYTHON=$PYTHON is not Python 3.8–3.10 (Rasa 3.6 needs one of those)." >&2
+    return 1
+  fi
+  candidates+=(python3.10)
+  if command -v pyenv >/dev/null 2>&1; then
+    candidates+=("$(pyenv root)"/versions/3.10*/bin/python)
+  fi
+  candidates+=("$HOME"/.pyenv/versions/3.10*/bin/python /usr/bin/python3.10 /usr/local/bin/python3.10 python3)
+  local candidate
+  for candidate in "${candidates[@]}"; do
+    if command -v "$candidate" >/dev/null 2>&1 && _python_version_ok "$candidate"; then
+      command -v "$candidate"
+      return 0
+    fi
+  done
+  cat >&2 <<'MSG'
+error: no Python 3.10 found. Rasa 3.6.21 runs on Python 3.8–3.10 only.
+Install one, for example:
+  pyenv install 3.10.13            (with pyenv)
+  apt-get install python3.10 python3.10-venv   (Debian/Ubuntu with that package)
+or point to an interpreter you have:  PYTHON=/path/to/python3.10 scripts/run
+MSG
+  return 1
+}
+
+# Creates .venv and installs the pinned dependencies when they changed.
+ensure_venv() {
+  local wanted
+  wanted=$(cat requirements.txt requirements-dev.txt constraints.txt | sha256sum | cut -c1-16)
+  if [ -x "$PY" ] && [ "$(cat "$INSTALL_STAMP" 2>/dev/null)" = "$wanted" ]; then
+    return 0
+  fi
+  if [ ! -x "$PY" ]; then
+    local python
+    python=$(find_python) || exit 1
+    echo "Creating $VENV with $python"
+    "$python" -m venv "$VENV"
+  fi
+  echo "Installing pinned dependencies (a few minutes the first time)…"
+  "$PY" -m pip install --quiet --disable-pip-version-check "pip==24.2" "setuptools==70.3.0" "wheel==0.43.0"
+  "$PY" -m pip install --quiet --disable-pip-version-check \
+    -r requirements-dev.txt -c constraints.txt
+  echo "$wanted" > "$INSTALL_STAMP"
+}
+
+# Trains when no model matches the current config, domain, data and NLU code.
+ensure_model() {
+  local model name
+  model=$("$PY" -m bot.model_files path)
+  if [ -f "$model" ]; then
+    return 0
+  fi
+  name=$("$PY" -m bot.model_files name)
+  echo "Training the model ($name; config, domain or data changed)…"
+  "$PY" -m rasa train --data bot/data --domain domain.yml --config config.yml \
+    --out bot/models --fixed-model-name "$name" --quiet
+  "$PY" -m bot.model_files prune
+}
