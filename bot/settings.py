@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+
 from pydantic import BaseSettings, validator
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

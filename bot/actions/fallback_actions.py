@@ -1,7 +1,7 @@
 """What the assistant does when it did not understand a message."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Sequence, Text
+from typing import Any, Dict, List, Sequence
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -33,11 +33,11 @@ def likely_topic_buttons(ranking: Sequence[str], topics: Topics) -> List[Dict[st
 class ActionHandleFallback(Action):
     """First miss: ask to rephrase with likely topics. Second in a row: offer a person."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handle_fallback"
 
     def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         if fallback_streak(tracker.events) >= OFFER_HUMAN_AFTER:
             dispatcher.utter_message(response="utter_offer_human")

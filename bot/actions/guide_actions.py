@@ -9,7 +9,7 @@ Domain contract: slots `guide` (text), `guide_step` (float), `guide_done_steps`
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -22,7 +22,7 @@ from bot.content.progress import COMPLETED, EXHAUSTED, Move, Position, already_d
 GUIDE_ACTIONS = frozenset({"action_guide_start", "action_guide_advance"})
 
 
-def position_from_tracker(tracker: Tracker) -> Optional[Position]:
+def position_from_tracker(tracker: Tracker) -> Position | None:
     guide = load_guides().get(tracker.get_slot("guide") or "")
     if guide is None:
         return None
@@ -75,11 +75,11 @@ def render_move(move: Move, dispatcher: CollectingDispatcher) -> List[EventType]
 class ActionGuideStart(Action):
     """Opens the guide of the latest intent (a guide intent such as `payment_failed`)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_guide_start"
 
     def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         guide = guide_for_intent(latest_intent(tracker))
         if guide is None:
@@ -102,11 +102,11 @@ class ActionGuideStart(Action):
 class ActionGuideAdvance(Action):
     """Answers a reply inside a guide: solved, not solved, already done, go on."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_guide_advance"
 
     def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         position = position_from_tracker(tracker)
         if position is None:

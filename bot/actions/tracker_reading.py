@@ -1,7 +1,7 @@
 """Small, pure readings of a tracker that several actions need."""
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List
 
 from rasa_sdk import Tracker
 
@@ -16,11 +16,11 @@ def latest_text(tracker: Tracker) -> str:
     return normalize(tracker.latest_message.get("text") or "")
 
 
-def latest_intent(tracker: Tracker) -> Optional[str]:
+def latest_intent(tracker: Tracker) -> str | None:
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
-def last_bot_action_before_user(events: Iterable[Dict[str, Any]]) -> Optional[str]:
+def last_bot_action_before_user(events: Iterable[Dict[str, Any]]) -> str | None:
     """The name of the last action run before the latest user message.
 
     `action_listen` does not count. None when there is no such action.

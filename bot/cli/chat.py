@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 import uuid
-from typing import Any, Dict, List, Optional, TextIO
+from typing import Any, Dict, List, TextIO
 
 import requests
 
@@ -45,7 +45,9 @@ def resolve_choice(typed: str, buttons: List[Dict[str, str]]) -> str:
     return typed
 
 
-def chat(rasa_url: str, sender: Optional[str] = None, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> None:
+def chat(
+    rasa_url: str, sender: str | None = None, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout
+) -> None:
     sender = sender or f"terminal-{uuid.uuid4().hex[:12]}"
     out.write("Connected to the OKPay assistant. Type a message; a number picks a button; /quit leaves.\n")
     buttons: List[Dict[str, str]] = []

@@ -17,7 +17,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional
+from typing import Dict, Iterator, List
 
 import requests
 
@@ -117,7 +117,7 @@ def _stop(processes: Dict[str, subprocess.Popen]) -> None:
 
 @contextlib.contextmanager
 def running_stack(
-    settings: Optional[Settings] = None, model: Optional[Path] = None
+    settings: Settings | None = None, model: Path | None = None
 ) -> Iterator[Stack]:
     """Both servers, ready to answer, for the duration of the `with` block."""
     settings = settings or get_settings()
@@ -147,7 +147,7 @@ def running_stack(
         _stop(stack.processes)
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: List[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chat", action="store_true", help="open the terminal chat once ready")
     args = parser.parse_args(argv)

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, FrozenSet, List, Mapping, Optional, Pattern, Tuple
+from typing import Dict, FrozenSet, List, Mapping, Pattern, Tuple
 
 import yaml
 
@@ -82,18 +82,18 @@ def _parse_guide(name: str, raw: dict) -> Guide:
 
 
 @lru_cache(maxsize=4)
-def load_guides(path: Optional[Path] = None) -> Dict[str, Guide]:
+def load_guides(path: Path | None = None) -> Dict[str, Guide]:
     """Guides by name."""
     raw = yaml.safe_load((path or CONTENT_DIR / "guides.yml").read_text(encoding="utf-8"))
     return {name: _parse_guide(name, body) for name, body in raw["guides"].items()}
 
 
-def guide_for_intent(intent: Optional[str]) -> Optional[Guide]:
+def guide_for_intent(intent: str | None) -> Guide | None:
     return next((g for g in load_guides().values() if g.intent == intent), None)
 
 
 @lru_cache(maxsize=4)
-def load_topics(path: Optional[Path] = None) -> Topics:
+def load_topics(path: Path | None = None) -> Topics:
     raw = yaml.safe_load((path or CONTENT_DIR / "topics.yml").read_text(encoding="utf-8"))
     labels: Dict[str, str] = dict(raw["topics"])
     default: List[str] = list(raw["default_topics"])

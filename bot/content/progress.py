@@ -6,7 +6,7 @@ without Rasa. The actions translate the result into responses and slots.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import FrozenSet, Optional
+from typing import FrozenSet
 
 from bot.content.catalog import TROUBLESHOOT, Guide
 
@@ -26,14 +26,14 @@ class Move:
     show_step: bool = False  # show `position.step` and ask about it
     skipped: bool = False  # some step was skipped because the user did it already
     noted_only: bool = False  # a later step was noted as done; the current one stays
-    outcome: Optional[str] = None  # "exhausted" (no step left) or "completed"
+    outcome: str | None = None  # "exhausted" (no step left) or "completed"
 
 
 EXHAUSTED = "exhausted"
 COMPLETED = "completed"
 
 
-def _next_open_step(guide: Guide, after: int, done: FrozenSet[str]) -> Optional[int]:
+def _next_open_step(guide: Guide, after: int, done: FrozenSet[str]) -> int | None:
     for number in range(after + 1, len(guide.steps) + 1):
         if guide.steps[number - 1].id not in done:
             return number

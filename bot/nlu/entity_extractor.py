@@ -1,7 +1,7 @@
 """Rasa component that adds rule-based entities (amount, phone, email, ticket, time)."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -34,11 +34,11 @@ class OKPayEntityExtractor(GraphComponent, EntityExtractorMixin):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "OKPayEntityExtractor":
+    ) -> OKPayEntityExtractor:
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:

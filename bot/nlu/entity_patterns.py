@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterator, List, Optional
+from typing import Iterator, List
 
 from bot.nlu.numbers import NUMBER_PATTERN, parse_number
 
@@ -48,7 +48,7 @@ _TICKET = re.compile(r"(?<![a-z0-9])ok-?(\d{8})-?(\d{4,6})(?!\d)", re.IGNORECASE
 _CN_SMALL = "一二两三四五六七八九十"
 _DAY_WORD = (
     r"(?:大前天|前天|昨天|昨日|今天|今日|刚才|刚刚|昨晚|今晚|今早|昨早"
-    rf"|上+(?:周|个?星期|个?礼拜)[一二三四五六日天]?|(?:本|这)?(?:周|星期|礼拜)[一二三四五六日天]"
+    r"|上+(?:周|个?星期|个?礼拜)[一二三四五六日天]?|(?:本|这)?(?:周|星期|礼拜)[一二三四五六日天]"
     r"|上个?月\d{1,2}[号日]?)"
 )
 _DATE = (
@@ -97,7 +97,7 @@ def find_ticket_ids(text: str) -> Iterator[Span]:
         yield Span("ticket_id", match.start(), match.end(), f"OK-{date}-{serial}", match.group())
 
 
-def find_times(text: str, taken: Optional[List[Span]] = None) -> Iterator[Span]:
+def find_times(text: str, taken: List[Span] | None = None) -> Iterator[Span]:
     for match in _TIME.finditer(text):
         words = match.group().strip()
         if not words or _overlaps(match.start(), match.end(), taken or []):

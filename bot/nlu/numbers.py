@@ -6,8 +6,7 @@ Examples: "五百" → 500, "三千五" → 3500, "两万五" → 25000, "1.5万
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
-from typing import Optional
+from decimal import Decimal
 
 DIGITS = {
     "零": 0, "〇": 0, "一": 1, "壹": 1, "二": 2, "贰": 2, "两": 2, "三": 3, "叁": 3,
@@ -26,7 +25,7 @@ NUMBER_PATTERN = (
 _ARABIC = re.compile(r"\d+(?:\.\d+)?")
 
 
-def parse_number(text: str) -> Optional[Decimal]:
+def parse_number(text: str) -> Decimal | None:
     """Returns the value of `text`, or None when it is not a number."""
     text = text.replace(",", "").strip()
     if not text:
@@ -45,10 +44,10 @@ def parse_number(text: str) -> Optional[Decimal]:
     return _parse_sections(text)
 
 
-def _parse_sections(text: str) -> Optional[Decimal]:
+def _parse_sections(text: str) -> Decimal | None:
     total = Decimal(0)  # everything before the last 万/亿
     section = Decimal(0)  # the part below 万 being built
-    number: Optional[Decimal] = None  # the digit(s) waiting for a unit
+    number: Decimal | None = None  # the digit(s) waiting for a unit
     last_unit = 0
     zero_seen = False
     position = 0

@@ -1,7 +1,7 @@
 """A jieba tokenizer that normalises the text first and drops blank tokens."""
 from __future__ import annotations
 
-from typing import List, Text
+from typing import List
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
@@ -24,7 +24,7 @@ class NormalizingJiebaTokenizer(JiebaTokenizer):
     Whitespace-only tokens are dropped: they break training (rasa issue 7910).
     """
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+    def tokenize(self, message: Message, attribute: str) -> List[Token]:
         if attribute == TEXT:
             message.set(TEXT, normalize(message.get(TEXT)))
         tokens = super().tokenize(message, attribute)
