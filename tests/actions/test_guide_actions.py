@@ -1,0 +1,144 @@
+from bot.actions.guide_actions import ActionGuideAdvance, ActionGuideStart
+from tests.conftest import action_event, slots_of, user_event, uttered
+
+
+def guide_slots(guide="payment_failed", step=1, done=(), active=True):
+    return {"guide": guide, "guide_step": float(step), "guide_done_steps": list(done), "guide_active": active}
+
+
+def run_start(make_tracker, dispatcher, text, intent, slots=None):
+    tracker = make_tracker(text=text, intent=intent, slots=slots)
+    return ActionGuideStart().run(dispatcher, tracker, {})
+
+
+def run_advance(make_tracker, dispatcher, text, intent, slots, events=None):
+    tracker = make_tracker(text=text, intent=intent, slots=slots, events=events)
+    return ActionGuideAdvance().run(dispatcher, tracker, {})
+
+
+def test_start_introduces_the_guide_and_shows_step_one(make_tracker, dispatcher):
+    events = run_start(make_tracker, dispatcher, "付款失败了", "payment_failed")
+    assert uttered(dispatcher) == [
+        "utter_guide_payment_failed_intro",
+        "utter_guide_payment_failed_1",
+        "utter_ask_guide_helped",
+    ]
+    slots = slots_of(events)
+    assert slots["guide"] == "payment_failed"
+    assert slots["guide_step"] == 1.0
+    assert slots["guide_active"] is True
+    assert slots["guide_title"] == "支付失败"
+
+
+def test_start_skips_what_the_user_already_checked(make_tracker, dispatcher):
+    events = run_start(make_tracker, dispatcher, "付不了款，網絡沒問題", "payment_failed")
+    assert uttered(dispatcher)[1:] == [
+        "utter_guide_skipped",
+        "utter_guide_payment_failed_2",
+        "utter_ask_guide_helped",
+    ]
+    assert slots_of(events)["guide_done_steps"] == ["network"]
+
+
+def test_a_procedure_asks_for_next_instead_of_helped(make_tracker, dispatcher):
+    run_start(make_tracker, dispatcher, "怎么提现", "withdraw")
+    assert uttered(dispatcher)[-1] == "utter_ask_guide_next"
+
+
+def test_the_same_problem_again_inside_its_guide_means_not_solved(make_tracker, dispatcher):
+    events = run_start(make_tracker, dispatcher, "还是付不了款", "payment_failed", guide_slots(step=2))
+    assert uttered(dispatcher) == ["utter_guide_payment_failed_3", "utter_ask_guide_helped"]
+    assert slots_of(events)["guide_step"] == 3.0
+
+
+def test_another_problem_replaces_the_guide(make_tracker, dispatcher):
+    events = run_start(make_tracker, dispatcher, "退款怎么弄", "refund", guide_slots(step=2))
+    assert uttered(dispatcher)[0] == "utter_guide_refund_intro"
+    assert slots_of(events)["guide"] == "refund"
+
+
+def test_start_without_a_guide_intent_says_it_cannot_help(make_tracker, dispatcher):
+    assert run_start(make_tracker, dispatcher, "你好", "greet") == []
+    assert uttered(dispatcher) == ["utter_default"]
+
+
+def test_solved_closes_a_troubleshooting_guide(make_tracker, dispatcher):
+    events = run_advance(make_tracker, dispatcher, "解决了", "affirm", guide_slots(step=1))
+    assert uttered(dispatcher) == ["utter_guide_solved"]
+    assert slots_of(events) == {
+        "guide": None, "guide_step": None, "guide_done_steps": None, "guide_active": False, "guide_title": None,
+    }
+
+
+def test_solved_in_a_procedure_leaves_the_rest_resumable(make_tracker, dispatcher):
+    events = run_advance(make_tracker, dispatcher, "好了", "affirm", guide_slots("withdraw", step=2))
+    assert uttered(dispatcher) == ["utter_guide_solved_procedure"]
+    assert slots_of(events) == {"guide_active": False}
+
+
+def test_not_solved_shows_the_next_step(make_tracker, dispatcher):
+    events = run_advance(make_tracker, dispatcher, "没用", "deny", guide_slots(step=1))
+    assert uttered(dispatcher) == ["utter_guide_payment_failed_2", "utter_ask_guide_helped"]
+    assert slots_of(events)["guide_step"] == 2.0
+
+
+def test_not_solved_after_the_last_step_points_to_people(make_tracker, dispatcher):
+    events = run_advance(make_tracker, dispatcher, "还是不行", "deny", guide_slots(step=5))
+    assert uttered(dispatcher) == ["utter_guide_exhausted"]
+    assert slots_of(events)["guide_active"] is False
+
+
+def test_already_done_skips_the_current_step(make_tracker, dispatcher):
+    events = run_advance(make_tracker, dispatcher, "我已经重启过了", "already_tried", guide_slots(step=4))
+    assert uttered(dispatcher) == [
+        "utter_guide_skipped", "utter_guide_payment_failed_5", "utter_ask_guide_helped",
+    ]
+    assert "restart_app" in slots_of(events)["guide_done_steps"]
+
+
+def test_already_done_for_a_later_step_is_noted(make_tracker, dispatcher):
+    events = run_advance(make_tracker, dispatcher, "我已经重启过了", "already_tried", guide_slots(step=1))
+    assert uttered(dispatcher) == ["utter_guide_step_noted", "utter_ask_guide_helped"]
+    assert slots_of(events)["guide_step"] == 1.0
+    assert slots_of(events)["guide_done_steps"] == ["restart_app"]
+
+
+def test_continue_after_a_detour_shows_the_current_step_again(make_tracker, dispatcher):
+    events = [
+        action_event("action_guide_advance"),
+        user_event("手续费多少", "faq"),
+        action_event("utter_faq"),
+        action_event("utter_guide_paused"),
+        action_event("action_listen"),
+        user_event("继续刚才的步骤", "continue_guide"),
+    ]
+    run_advance(make_tracker, dispatcher, "继续刚才的步骤", "continue_guide", guide_slots(step=3), events)
+    assert uttered(dispatcher) == ["utter_guide_payment_failed_3", "utter_ask_guide_helped"]
+
+
+def test_next_inside_a_procedure_moves_on(make_tracker, dispatcher):
+    events = [action_event("action_guide_start"), action_event("action_listen"), user_event("下一步", "continue_guide")]
+    run_advance(make_tracker, dispatcher, "下一步", "continue_guide", guide_slots("withdraw", step=1), events)
+    assert uttered(dispatcher) == ["utter_guide_withdraw_2", "utter_ask_guide_next"]
+
+
+def test_next_after_the_last_procedure_step_completes_it(make_tracker, dispatcher):
+    events = [action_event("action_guide_advance"), action_event("action_listen"), user_event("下一步", "continue_guide")]
+    result = run_advance(make_tracker, dispatcher, "下一步", "continue_guide", guide_slots("withdraw", step=7), events)
+    assert uttered(dispatcher) == ["utter_guide_completed"]
+    assert slots_of(result)["guide"] is None
+
+
+def test_continue_without_a_guide_says_there_is_none(make_tracker, dispatcher):
+    assert run_advance(make_tracker, dispatcher, "继续", "continue_guide", {}) == []
+    assert uttered(dispatcher) == ["utter_no_guide"]
+
+
+def test_an_unknown_guide_in_the_slots_is_treated_as_none(make_tracker, dispatcher):
+    run_advance(make_tracker, dispatcher, "继续", "continue_guide", guide_slots("no_such_guide"))
+    assert uttered(dispatcher) == ["utter_no_guide"]
+
+
+def test_a_step_number_out_of_range_is_clamped(make_tracker, dispatcher):
+    run_advance(make_tracker, dispatcher, "没用", "deny", guide_slots(step=99))
+    assert uttered(dispatcher) == ["utter_guide_exhausted"]

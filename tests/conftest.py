@@ -1,0 +1,83 @@
+"""Shared fixtures: tracker and dispatcher factories, the domain's responses."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def user_event(text: str, intent: str, confidence: float = 0.9) -> Dict[str, Any]:
+    return {
+        "event": "user",
+        "text": text,
+        "parse_data": {"text": text, "intent": {"name": intent, "confidence": confidence}},
+    }
+
+
+def action_event(name: str) -> Dict[str, Any]:
+    return {"event": "action", "name": name}
+
+
+@pytest.fixture
+def make_tracker():
+    """Builds a rasa-sdk Tracker: `make_tracker(text=..., intent=..., slots=..., events=...)`.
+
+    The latest user message is appended to `events` unless `events` already
+    ends with a user event.
+    """
+
+    def factory(
+        text: str = "",
+        intent: str | None = None,
+        slots: Dict[str, Any] | None = None,
+        events: List[Dict[str, Any]] | None = None,
+        entities: List[Dict[str, Any]] | None = None,
+        intent_ranking: List[Dict[str, Any]] | None = None,
+        active_loop: Dict[str, Any] | None = None,
+    ) -> Tracker:
+        events = list(events or [])
+        if intent is not None and (not events or events[-1].get("event") != "user"):
+            events.append(user_event(text, intent))
+        latest_message = {
+            "text": text,
+            "intent": {"name": intent, "confidence": 0.9} if intent else {},
+            "entities": entities or [],
+            "intent_ranking": intent_ranking or [],
+        }
+        return Tracker(
+            sender_id="test-user",
+            slots=dict(slots or {}),
+            latest_message=latest_message,
+            events=events,
+            paused=False,
+            followup_action=None,
+            active_loop=active_loop or {},
+            latest_action_name="action_listen",
+        )
+
+    return factory
+
+
+@pytest.fixture
+def dispatcher() -> CollectingDispatcher:
+    return CollectingDispatcher()
+
+
+@pytest.fixture(scope="session")
+def domain() -> Dict[str, Any]:
+    return yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+
+
+def uttered(dispatcher: CollectingDispatcher) -> List[str]:
+    """The response names a dispatcher collected, in order."""
+    return [message["response"] for message in dispatcher.messages]
+
+
+def slots_of(events: List[Dict[str, Any]]) -> Dict[str, Any]:
+    return {event["name"]: event["value"] for event in events if event.get("event") == "slot"}

@@ -1,0 +1,73 @@
+"""One real stack (action server + Rasa with the trained model) per test session."""
+from __future__ import annotations
+
+import socket
+from typing import Any, Dict, List
+
+import pytest
+import requests
+
+from bot.cli.serve import running_stack
+from bot.model_files import model_path
+from bot.settings import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    model = model_path()
+    if not model.exists():
+        pytest.fail(f"no trained model at {model}: run scripts/train (scripts/test does it first)")
+    home = tmp_path_factory.mktemp("stack")
+    settings = Settings(
+        rasa_port=free_port(),
+        action_port=free_port(),
+        tracker_db=home / "tracker.db",
+        log_dir=home / "log",
+    )
+    with running_stack(settings, model) as running:
+        yield running
+
+
+class Chat:
+    """A user talking to the REST channel, with the domain to read replies."""
+
+    def __init__(self, stack, domain, sender: str):
+        self.stack, self.domain, self.sender = stack, domain, sender
+
+    def say(self, text: str) -> List[Dict[str, Any]]:
+        response = requests.post(
+            f"{self.stack.rasa_url}/webhooks/rest/webhook",
+            json={"sender": self.sender, "message": text},
+            timeout=30,
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def texts(self, text: str) -> List[str]:
+        return [message.get("text") for message in self.say(text)]
+
+    def response(self, name: str, **slots: str) -> str:
+        return self.domain["responses"][name][0]["text"].format(**slots)
+
+    def responses(self, *names: str) -> List[str]:
+        return [self.response(name) for name in names]
+
+    def tracker(self) -> Dict[str, Any]:
+        response = requests.get(
+            f"{self.stack.rasa_url}/conversations/{self.sender}/tracker",
+            params={"token": self.stack.token},
+            timeout=10,
+        )
+        response.raise_for_status()
+        return response.json()
+
+
+@pytest.fixture
+def chat(stack, domain, request):
+    return Chat(stack, domain, sender=f"e2e-{request.node.name}")
