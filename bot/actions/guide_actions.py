@@ -5,7 +5,9 @@ Domain contract: slots `guide` (text), `guide_step` (float), `guide_done_steps`
 `utter_guide_<name>_intro`, `utter_guide_<name>_<n>`, `utter_ask_guide_helped`,
 `utter_ask_guide_next`, `utter_guide_solved`, `utter_guide_solved_procedure`,
 `utter_guide_skipped`, `utter_guide_step_noted`, `utter_guide_exhausted`,
-`utter_guide_completed`, `utter_no_guide` (checked by tests/test_domain.py).
+`utter_guide_completed`, `utter_no_guide`, `utter_guide_paused`,
+`utter_anything_else`, `utter_no_problem`, `utter_ask_problem` (checked by
+tests/test_domain.py).
 """
 from __future__ import annotations
 
@@ -20,6 +22,12 @@ from bot.content.catalog import TROUBLESHOOT, guide_for_intent, load_guides
 from bot.content.progress import COMPLETED, EXHAUSTED, Move, Position, already_done, go_on, not_solved, start
 
 GUIDE_ACTIONS = frozenset({"action_guide_start", "action_guide_advance"})
+#: What a reply means when no guide is open (affirm after "还有别的吗？" …).
+REPLY_WITHOUT_GUIDE = {
+    "affirm": "utter_anything_else",
+    "deny": "utter_no_problem",
+    "already_tried": "utter_ask_problem",
+}
 
 
 def position_from_tracker(tracker: Tracker) -> Position | None:
@@ -100,7 +108,12 @@ class ActionGuideStart(Action):
 
 
 class ActionGuideAdvance(Action):
-    """Answers a reply inside a guide: solved, not solved, already done, go on."""
+    """Answers a reply: solved, not solved, already done, go on.
+
+    Inside an open guide these move it; outside one, 好的 / 不用了 / 试过了
+    get a plain answer and "继续" says there is nothing to continue. A
+    procedure closed with "好了" can still be continued with "下一步".
+    """
 
     def name(self) -> str:
         return "action_guide_advance"
@@ -108,16 +121,19 @@ class ActionGuideAdvance(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
+        intent, text = latest_intent(tracker), latest_text(tracker)
         position = position_from_tracker(tracker)
+        active = position is not None and bool(tracker.get_slot("guide_active"))
+        if intent in REPLY_WITHOUT_GUIDE and not active:
+            dispatcher.utter_message(response=REPLY_WITHOUT_GUIDE[intent])
+            return []
         if position is None:
             dispatcher.utter_message(response="utter_no_guide")
             return []
-        intent, text = latest_intent(tracker), latest_text(tracker)
         if intent == "affirm":
             dispatcher.utter_message(response=position.guide.solved_response)
             if position.guide.kind == TROUBLESHOOT:
                 return cleared_guide_slots()
-            # A procedure can still be resumed with "下一步" after "好了".
             return [SlotSet("guide_active", False)]
         if intent == "deny":
             return render_move(not_solved(position, text), dispatcher)
@@ -125,3 +141,17 @@ class ActionGuideAdvance(Action):
             return render_move(already_done(position, text), dispatcher)
         interrupted = last_bot_action_before_user(tracker.events) not in GUIDE_ACTIONS
         return render_move(go_on(position, interrupted=interrupted), dispatcher)
+
+
+class ActionGuideReminder(Action):
+    """After a detour (a question, an unrelated topic), says how to go back."""
+
+    def name(self) -> str:
+        return "action_guide_reminder"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        if tracker.get_slot("guide_active") and position_from_tracker(tracker) is not None:
+            dispatcher.utter_message(response="utter_guide_paused")
+        return []

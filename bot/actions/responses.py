@@ -21,6 +21,10 @@ GUIDE_RESPONSES = frozenset(
         "utter_guide_completed",
         "utter_no_guide",
         "utter_default",
+        "utter_guide_paused",
+        "utter_anything_else",
+        "utter_no_problem",
+        "utter_ask_problem",
     }
 )
 FALLBACK_RESPONSES = frozenset({"utter_ask_rephrase", "utter_offer_human"})

@@ -1,4 +1,6 @@
-from bot.actions.guide_actions import ActionGuideAdvance, ActionGuideStart
+import pytest
+
+from bot.actions.guide_actions import ActionGuideAdvance, ActionGuideReminder, ActionGuideStart
 from tests.conftest import action_event, slots_of, user_event, uttered
 
 
@@ -129,6 +131,34 @@ def test_next_after_the_last_procedure_step_completes_it(make_tracker, dispatche
     assert slots_of(result)["guide"] is None
 
 
+@pytest.mark.parametrize(
+    ("intent", "response"),
+    [("affirm", "utter_anything_else"), ("deny", "utter_no_problem"), ("already_tried", "utter_ask_problem")],
+)
+def test_replies_outside_a_guide_get_a_plain_answer(make_tracker, dispatcher, intent, response):
+    assert run_advance(make_tracker, dispatcher, "好的", intent, {}) == []
+    assert uttered(dispatcher) == [response]
+
+
+def test_replies_after_a_procedure_was_closed_do_not_move_it(make_tracker, dispatcher):
+    run_advance(make_tracker, dispatcher, "没问题", "deny", guide_slots("withdraw", step=2, active=False))
+    assert uttered(dispatcher) == ["utter_no_problem"]
+
+
+def test_next_after_a_procedure_was_closed_resumes_it(make_tracker, dispatcher):
+    events = [action_event("action_guide_advance"), action_event("action_listen"), user_event("下一步", "continue_guide")]
+    run_advance(make_tracker, dispatcher, "下一步", "continue_guide", guide_slots("withdraw", step=2, active=False), events)
+    assert uttered(dispatcher) == ["utter_guide_withdraw_3", "utter_ask_guide_next"]
+
+
+def test_reminder_only_inside_a_guide(make_tracker, dispatcher):
+    ActionGuideReminder().run(dispatcher, make_tracker(text="x", intent="faq", slots=guide_slots()), {})
+    assert uttered(dispatcher) == ["utter_guide_paused"]
+    idle = type(dispatcher)()
+    ActionGuideReminder().run(idle, make_tracker(text="x", intent="faq", slots={}), {})
+    assert idle.messages == []
+
+
 def test_continue_without_a_guide_says_there_is_none(make_tracker, dispatcher):
     assert run_advance(make_tracker, dispatcher, "继续", "continue_guide", {}) == []
     assert uttered(dispatcher) == ["utter_no_guide"]
@@ -137,6 +167,9 @@ def test_continue_without_a_guide_says_there_is_none(make_tracker, dispatcher):
 def test_an_unknown_guide_in_the_slots_is_treated_as_none(make_tracker, dispatcher):
     run_advance(make_tracker, dispatcher, "继续", "continue_guide", guide_slots("no_such_guide"))
     assert uttered(dispatcher) == ["utter_no_guide"]
+    again = type(dispatcher)()
+    run_advance(make_tracker, again, "没用", "deny", guide_slots("no_such_guide"))
+    assert uttered(again) == ["utter_no_problem"]
 
 
 def test_a_step_number_out_of_range_is_clamped(make_tracker, dispatcher):

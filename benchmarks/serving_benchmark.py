@@ -1,0 +1,116 @@
+"""Serving benchmark: latency, throughput, start time and memory.
+
+Starts the real stack (action server + Rasa with the current model) on free
+loopback ports with a throw-away tracker database, then drives a scripted
+multi-turn conversation through the REST channel:
+  - 1 client, conversations one after another: p50/p95 per turn;
+  - 8 and 32 concurrent conversations: throughput (turns/s) and p95.
+Prints the server start time and the resident memory of each process.
+Every loop is bounded; nothing leaves 127.0.0.1.
+
+    .venv/bin/python -m benchmarks.serving_benchmark [--rounds N]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import List, Tuple
+
+import aiohttp
+import psutil
+
+from bot.cli.serve import running_stack
+from bot.settings import Settings
+from tests.e2e.conftest import free_port
+
+CONVERSATION = [
+    "你好",
+    "付款一直失败",
+    "没解决",
+    "网络没问题",
+    "我已经重启过了",
+    "转账手续费多少",
+    "继续刚才的步骤",
+    "解决了",
+    "谢谢",
+    "再见",
+]
+
+
+def percentile(values: List[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+async def converse(session: aiohttp.ClientSession, url: str) -> List[float]:
+    sender = f"bench-{uuid.uuid4().hex}"
+    latencies = []
+    for text in CONVERSATION:
+        started = time.perf_counter()
+        async with session.post(url, json={"sender": sender, "message": text}) as response:
+            body = await response.json()
+            if response.status != 200 or not body:
+                raise RuntimeError(f"turn {text!r} failed: {response.status} {body}")
+        latencies.append(time.perf_counter() - started)
+    return latencies
+
+
+async def drive(url: str, clients: int, conversations_each: int) -> Tuple[List[float], float]:
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+
+        async def client() -> List[float]:
+            latencies: List[float] = []
+            for _ in range(conversations_each):
+                latencies.extend(await converse(session, url))
+            return latencies
+
+        started = time.perf_counter()
+        results = await asyncio.gather(*(client() for _ in range(clients)))
+        elapsed = time.perf_counter() - started
+    return [latency for result in results for latency in result], elapsed
+
+
+def rss_mb(pid: int) -> float:
+    process = psutil.Process(pid)
+    return sum(p.memory_info().rss for p in [process, *process.children(recursive=True)]) / 2**20
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=20, help="conversations of the single client")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(
+            rasa_port=free_port(), action_port=free_port(),
+            tracker_db=Path(tmp, "bench.db"), log_dir=Path(tmp, "log"),
+        )
+        with running_stack(settings) as stack:
+            url = f"{stack.rasa_url}/webhooks/rest/webhook"
+            asyncio.run(drive(url, 1, 2))  # warm-up, not measured
+            rows = []
+            single, _ = asyncio.run(drive(url, 1, args.rounds))
+            rows.append(("1 client", len(single), None, single))
+            for clients in (8, 32):
+                latencies, elapsed = asyncio.run(drive(url, clients, 3))
+                rows.append((f"{clients} concurrent", len(latencies), len(latencies) / elapsed, latencies))
+            memory = {name: rss_mb(process.pid) for name, process in stack.processes.items()}
+            print(f"\nServing benchmark: a {len(CONVERSATION)}-turn scripted conversation "
+                  "through the REST channel, with the action server\n")
+            print(f"{'load':<16}{'turns':>7}{'turns/s':>9}{'p50 ms':>9}{'p95 ms':>9}")
+            for name, turns, throughput, latencies in rows:
+                rate = f"{throughput:>9.1f}" if throughput else f"{'':>9}"
+                print(f"{name:<16}{turns:>7}{rate}{statistics.median(latencies) * 1000:>9.1f}"
+                      f"{percentile(latencies, 0.95) * 1000:>9.1f}")
+            print(f"\nready after start: action server {stack.ready_after['actions']:.1f} s, "
+                  f"Rasa server {stack.ready_after['rasa']:.1f} s (model loaded)")
+            print("resident memory: " + ", ".join(f"{name} {mb:.0f} MB" for name, mb in memory.items()))
+
+
+if __name__ == "__main__":
+    main()
