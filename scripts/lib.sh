@@ -74,8 +74,13 @@ ensure_model() {
     return 0
   fi
   name=$("$PY" -m bot.model_files name)
-  echo "Training the model ($name; config, domain or data changed)…"
-  "$PY" -m rasa train --data bot/data --domain domain.yml --config config.yml \
-    --out bot/models --fixed-model-name "$name" --quiet
+  echo "Training the model $name (config, domain or data changed; about 5 minutes; log: var/log/train.log)…"
+  mkdir -p var/log
+  if ! "$PY" -m rasa train --data bot/data --domain domain.yml --config config.yml \
+      --out bot/models --fixed-model-name "$name" > var/log/train.log 2>&1; then
+    tail -n 40 var/log/train.log >&2
+    echo "error: training failed; the whole log is in var/log/train.log" >&2
+    exit 1
+  fi
   "$PY" -m bot.model_files prune
 }
