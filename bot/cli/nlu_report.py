@@ -30,8 +30,19 @@ def report_lines(intent_report: Dict, selection_report: Dict) -> List[str]:
     return lines
 
 
+def story_line(story_report: Dict) -> str:
+    stories = story_report["conversation_accuracy"]
+    return (
+        f"dialogue test stories: {stories['correct']}/{stories['total']} correct, "
+        f"action accuracy {story_report['accuracy']:.3f}"
+    )
+
+
 def main(argv: List[str]) -> int:
     results = Path(argv[1] if len(argv) > 1 else "results")
+    story_path = results / "story_report.json"
+    if story_path.exists():
+        print(story_line(json.loads(story_path.read_text(encoding="utf-8"))))
     intent_report = json.loads((results / "intent_report.json").read_text(encoding="utf-8"))
     selection_path = results / "response_selection_report.json"
     selection = json.loads(selection_path.read_text(encoding="utf-8")) if selection_path.exists() else {}
