@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     tracker_db: Path = Path("var/okpay.db")
     models_dir: Path = Path("bot/models")
     log_dir: Path = Path("var/log")
+    #: TensorFlow threads per Rasa process. Our models are small: one thread
+    #: answers faster than several that wait for each other (measured).
+    tf_threads: int = 1
     #: Seconds to wait for the servers to load before giving up.
     start_timeout: float = 180.0
 

@@ -12,6 +12,7 @@ import contextlib
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -55,6 +56,8 @@ def child_environment(settings: Settings, token: str) -> Dict[str, str]:
             "OKPAY_ACTION_ENDPOINT_URL": settings.action_endpoint_url,
             "OKPAY_TRACKER_DB": str(settings.resolve(settings.tracker_db)),
             "OKPAY_RASA_TOKEN": token,
+            "TF_INTER_OP_PARALLELISM_THREADS": str(settings.tf_threads),
+            "TF_INTRA_OP_PARALLELISM_THREADS": str(settings.tf_threads),
             "PYTHONPATH": str(PROJECT_ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
         }
     )
@@ -70,7 +73,7 @@ def action_server_command(settings: Settings) -> List[str]:
 
 def rasa_server_command(settings: Settings, model: Path, token: str) -> List[str]:
     return [
-        sys.executable, "-m", "rasa", "run",
+        sys.executable, "-m", "bot.cli.rasa_server", "run",
         "--model", str(model),
         "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
         "--credentials", str(PROJECT_ROOT / "credentials.yml"),
@@ -115,6 +118,21 @@ def _stop(processes: Dict[str, subprocess.Popen]) -> None:
             process.wait()
 
 
+def port_in_use(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def _stop_on_sigterm() -> None:
+    """Turns SIGTERM into SystemExit, so `running_stack` stops the servers too."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
 @contextlib.contextmanager
 def running_stack(
     settings: Settings | None = None, model: Path | None = None
@@ -124,6 +142,9 @@ def running_stack(
     model = model or current_model_path()
     if not model.exists():
         raise FileNotFoundError(f"no trained model at {model}; run scripts/run or scripts/train")
+    for host, port in ((settings.action_host, settings.action_port), (settings.rasa_host, settings.rasa_port)):
+        if port_in_use(host, port):
+            raise RuntimeError(f"port {port} on {host} is in use (is the assistant already running?)")
     token = settings.rasa_token or secrets.token_urlsafe(24)
     log_dir = settings.resolve(settings.log_dir)
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -152,6 +173,7 @@ def main(argv: List[str] | None = None) -> int:
     parser.add_argument("--chat", action="store_true", help="open the terminal chat once ready")
     args = parser.parse_args(argv)
     settings = get_settings()
+    _stop_on_sigterm()
     print("Starting the action server and the Rasa server (loading the model)…", flush=True)
     try:
         with running_stack(settings) as stack:
