@@ -56,14 +56,18 @@ _DATE = (
     r"|\d{1,2}[/-]\d{1,2}(?![\d/-])|\d{1,2}[号日](?![元块]))"
 )
 _PERIOD = r"(?:凌晨|早上|早晨|上午|中午|下午|傍晚|晚上|半夜|夜里)"
-_CLOCK = (
-    rf"(?:\d{{1,2}}[:：]\d{{2}}|(?:\d{{1,2}}|[{_CN_SMALL}]{{1,3}})点(?:半|\d{{1,2}}分?|[一二三]刻|[{_CN_SMALL}]{{1,3}}分)?)"
-)
+# "3点", "15:30", "3点半" stand alone; a clock in Chinese numerals needs a
+# minute part ("三点半") or a day/period before it ("下午三点"): alone, "一点"
+# is more often "a little" (安全一点) than one o'clock.
+_CN_CLOCK_BARE = rf"[{_CN_SMALL}]{{1,3}}点"
+_CLOCK_MINUTES = rf"(?:半|\d{{1,2}}分?|[一二三]刻|[{_CN_SMALL}]{{1,3}}分)"
+_CLOCK = rf"(?:\d{{1,2}}[:：]\d{{2}}|\d{{1,2}}点{_CLOCK_MINUTES}?|{_CN_CLOCK_BARE}{_CLOCK_MINUTES})"
+_CLOCK_AFTER_PERIOD = rf"(?:{_CLOCK}|{_CN_CLOCK_BARE})"
 _AGO = rf"(?:(?:\d+|[{_CN_SMALL}半]+)(?:个)?(?:分钟|小时|钟头)(?:之?前))"
 _TIME = re.compile(
     rf"{_AGO}"
-    rf"|(?:{_DAY_WORD}|{_DATE})\s*(?:{_PERIOD})?\s*(?:{_CLOCK})?"
-    rf"|{_PERIOD}\s*(?:{_CLOCK})?"
+    rf"|(?:{_DAY_WORD}|{_DATE})\s*(?:{_PERIOD})?\s*(?:{_CLOCK_AFTER_PERIOD})?"
+    rf"|{_PERIOD}\s*(?:{_CLOCK_AFTER_PERIOD})?"
     rf"|{_CLOCK}"
 )
 

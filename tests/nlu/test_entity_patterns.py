@@ -61,10 +61,18 @@ def test_phone_digits_are_not_also_an_amount_or_time():
         ("11月20日 15:30 提现", "11月20日 15:30"),
         ("半小时前付了300元", "半小时前"),
         ("2026-11-20 扣款", "2026-11-20"),
+        ("下午三点付的", "下午三点"),
+        ("三点半转的账", "三点半"),
+        ("3点付款失败", "3点"),
     ],
 )
 def test_transaction_times(text, words):
     assert ("txn_time", words) in entities(text)
+
+
+@pytest.mark.parametrize("text", ["怎样才能让账号更安全一点", "快一点好吗", "继续刚才的步骤"])
+def test_words_that_look_like_times_are_not_times(text):
+    assert entities(text) == []
 
 
 def test_plain_text_has_no_entities():
