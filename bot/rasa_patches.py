@@ -9,11 +9,6 @@ same error message, through a validator built once.
 Rasa also finds an event's class by walking every subclass of `Event` for
 each event it reads from the tracker store (about 7% of the CPU per turn);
 the patch remembers the class of each event name it has resolved.
-
-SQLite connections (the embedded tracker store) use write-ahead logging with
-`synchronous=NORMAL`: a commit no longer waits for two fsyncs, and a crash of
-the process loses nothing committed (only a power cut can lose the last
-commits).
 """
 from __future__ import annotations
 
@@ -76,23 +71,9 @@ def resolve_event_type(type_name: str, default: Any = None) -> Any:
     raise ValueError(f"Unknown event name '{type_name}'.")
 
 
-def _tune_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
-    import sqlite3
-
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-
 def apply() -> None:
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.core.events import Event
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
 
     RemoteAction._validate_action_result = staticmethod(validate_action_result)  # type: ignore[assignment]
     Event.resolve_by_type = staticmethod(resolve_event_type)  # type: ignore[assignment]
-    if not event.contains(Engine, "connect", _tune_sqlite):
-        event.listen(Engine, "connect", _tune_sqlite)

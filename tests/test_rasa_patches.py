@@ -51,13 +51,3 @@ def test_events_deserialise_after_apply():
     event = Event.from_parameters({"event": "user", "text": "你好", "parse_data": {"intent": {"name": "greet"}}})
     assert isinstance(event, UserUttered) and event.text == "你好"
 
-
-def test_sqlite_connections_use_write_ahead_logging(tmp_path):
-    import sqlalchemy
-
-    apply()
-    apply()  # twice is harmless
-    engine = sqlalchemy.create_engine(f"sqlite:///{tmp_path / 'x.db'}")
-    with engine.connect() as connection:
-        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
