@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import sys
 from pathlib import Path
-from typing import Iterable, List
+from typing import List
 
 from bot.settings import PROJECT_ROOT, get_settings
 
@@ -30,10 +30,10 @@ def _input_files(root: Path) -> List[Path]:
     return sorted(files)
 
 
-def fingerprint(root: Path = PROJECT_ROOT, files: Iterable[Path] = ()) -> str:
+def fingerprint(root: Path = PROJECT_ROOT) -> str:
     """A short hash of the names and contents of the training inputs."""
     digest = hashlib.sha256()
-    for path in list(files) or _input_files(root):
+    for path in _input_files(root):
         digest.update(str(path.relative_to(root)).encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())
