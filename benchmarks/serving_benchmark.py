@@ -24,9 +24,8 @@ from typing import List, Tuple
 import aiohttp
 import psutil
 
-from bot.cli.serve import running_stack
+from bot.cli.serve import free_port, running_stack
 from bot.settings import Settings
-from tests.e2e.conftest import free_port
 
 CONVERSATION = [
     "你好",

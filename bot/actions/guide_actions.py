@@ -40,6 +40,12 @@ def position_from_tracker(tracker: Tracker) -> Position | None:
     return Position(guide=guide, step=step, done=done)
 
 
+def open_position(tracker: Tracker) -> Position | None:
+    """The position in the guide the user is walking now, if one is open."""
+    position = position_from_tracker(tracker)
+    return position if position is not None and tracker.get_slot("guide_active") else None
+
+
 def position_slots(position: Position) -> List[EventType]:
     return [
         SlotSet("guide", position.guide.name),
@@ -94,13 +100,8 @@ class ActionGuideStart(Action):
             dispatcher.utter_message(response="utter_default")
             return []
         text = latest_text(tracker)
-        current = position_from_tracker(tracker)
-        if (
-            current is not None
-            and current.guide.name == guide.name
-            and current.step
-            and tracker.get_slot("guide_active")
-        ):
+        current = open_position(tracker)
+        if current is not None and current.guide.name == guide.name and current.step:
             # "还是付不了款" in the middle of the payment guide: not solved yet.
             return render_move(not_solved(current, text), dispatcher)
         dispatcher.utter_message(response=guide.intro_response)
@@ -123,8 +124,7 @@ class ActionGuideAdvance(Action):
     ) -> List[EventType]:
         intent, text = latest_intent(tracker), latest_text(tracker)
         position = position_from_tracker(tracker)
-        active = position is not None and bool(tracker.get_slot("guide_active"))
-        if intent in REPLY_WITHOUT_GUIDE and not active:
+        if intent in REPLY_WITHOUT_GUIDE and open_position(tracker) is None:
             dispatcher.utter_message(response=REPLY_WITHOUT_GUIDE[intent])
             return []
         if position is None:
@@ -152,6 +152,6 @@ class ActionGuideReminder(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        if tracker.get_slot("guide_active") and position_from_tracker(tracker) is not None:
+        if open_position(tracker) is not None:
             dispatcher.utter_message(response="utter_guide_paused")
         return []

@@ -124,6 +124,13 @@ def port_in_use(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on now (for tests and benchmarks)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def _stop_on_sigterm() -> None:
     """Turns SIGTERM into SystemExit, so `running_stack` stops the servers too."""
 

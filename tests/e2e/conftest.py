@@ -1,21 +1,14 @@
 """One real stack (action server + Rasa with the trained model) per test session."""
 from __future__ import annotations
 
-import socket
 from typing import Any, Dict, List
 
 import pytest
 import requests
 
-from bot.cli.serve import running_stack
+from bot.cli.serve import free_port, running_stack
 from bot.model_files import model_path
 from bot.settings import Settings
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
