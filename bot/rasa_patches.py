@@ -9,6 +9,12 @@ same error message, through a validator built once.
 Rasa also finds an event's class by walking every subclass of `Event` for
 each event it reads from the tracker store (about 7% of the CPU per turn);
 the patch remembers the class of each event name it has resolved.
+
+One behaviour change: a paused conversation (handed to a person) still
+answers the `cancel` intent, so a user waiting in the queue can say 取消 and
+get the bot back. Rasa itself only lets `/restart` through a pause; the
+action that runs (`action_cancel_handoff`) says nothing once an agent has
+taken the conversation, so the agent's chat is never interrupted.
 """
 from __future__ import annotations
 
@@ -71,9 +77,24 @@ def resolve_event_type(type_name: str, default: Any = None) -> Any:
     raise ValueError(f"Unknown event name '{type_name}'.")
 
 
+#: Intents Rasa handles although the conversation is paused.
+INTENTS_THROUGH_PAUSE = frozenset({"restart", "cancel"})
+
+
+def should_handle_message(tracker: Any) -> bool:
+    """`MessageProcessor._should_handle_message`, letting `cancel` through a pause."""
+    if not tracker.is_paused():
+        return True
+    latest = tracker.latest_message
+    return latest is not None and latest.intent.get("name") in INTENTS_THROUGH_PAUSE
+
+
 def apply() -> None:
     from rasa.core.actions.action import RemoteAction
+    from rasa.core.processor import MessageProcessor
     from rasa.shared.core.events import Event
+
+    MessageProcessor._should_handle_message = staticmethod(should_handle_message)  # type: ignore[assignment]
 
     RemoteAction._validate_action_result = staticmethod(validate_action_result)  # type: ignore[assignment]
     Event.resolve_by_type = staticmethod(resolve_event_type)  # type: ignore[assignment]

@@ -36,6 +36,34 @@ class Settings(BaseSettings):
     #: Seconds to wait for the servers to load before giving up.
     start_timeout: float = 180.0
 
+    #: The ticket store (tickets, agents, ratings). Empty: the SQLite file
+    #: `ticket_db`. Production: a PostgreSQL URL such as
+    #: postgresql://okpay@db.internal/okpay.
+    database_url: str = ""
+    ticket_db: Path = Path("var/tickets.db")
+
+    #: Live support: when agents work, in which time zone, how many
+    #: conversations one agent handles at once, and how long the queue may grow
+    #: before new requests are recorded for a later reply instead.
+    service_timezone: str = "Asia/Shanghai"
+    service_hours: str = "09:00-21:00"
+    #: ISO weekdays served (1 = Monday … 7 = Sunday), as "1-5" or "1,2,3,6".
+    service_days: str = "1-7"
+    agent_capacity: int = 3
+    queue_limit: int = 30
+    #: Estimated minutes per conversation, until enough have been handled to
+    #: measure it.
+    average_handling_minutes: float = 6.0
+    #: An agent counts as available while the console has been seen this recently.
+    presence_timeout_s: int = 90
+
+    #: The agent console.
+    console_host: str = "127.0.0.1"
+    console_port: int = 5080
+    console_session_hours: float = 8.0
+    #: Where Rasa's callback channel posts the bot's messages.
+    callback_url: str = "http://127.0.0.1:5034/bot"
+
     class Config:
         env_prefix = "OKPAY_"
 
@@ -52,6 +80,14 @@ class Settings(BaseSettings):
     @property
     def action_endpoint_url(self) -> str:
         return f"http://{self.action_host}:{self.action_port}/webhook"
+
+    @property
+    def ticket_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.resolve(self.ticket_db)}"
+
+    @property
+    def console_url(self) -> str:
+        return f"http://{self.console_host}:{self.console_port}"
 
     def resolve(self, path: Path) -> Path:
         """`path` relative to the project root unless it is absolute."""

@@ -40,6 +40,8 @@ def make_tracker():
         entities: List[Dict[str, Any]] | None = None,
         intent_ranking: List[Dict[str, Any]] | None = None,
         active_loop: Dict[str, Any] | None = None,
+        paused: bool = False,
+        sender_id: str = "test-user",
     ) -> Tracker:
         events = list(events or [])
         if intent is not None and (not events or events[-1].get("event") != "user"):
@@ -51,11 +53,11 @@ def make_tracker():
             "intent_ranking": intent_ranking or [],
         }
         return Tracker(
-            sender_id="test-user",
+            sender_id=sender_id,
             slots=dict(slots or {}),
             latest_message=latest_message,
             events=events,
-            paused=False,
+            paused=paused,
             followup_action=None,
             active_loop=active_loop or {},
             latest_action_name="action_listen",

@@ -51,3 +51,22 @@ def test_events_deserialise_after_apply():
     event = Event.from_parameters({"event": "user", "text": "你好", "parse_data": {"intent": {"name": "greet"}}})
     assert isinstance(event, UserUttered) and event.text == "你好"
 
+
+
+class _PausedTracker:
+    def __init__(self, paused: bool, intent: str | None):
+        self._paused = paused
+        self.latest_message = None if intent is None else type("Msg", (), {"intent": {"name": intent}})()
+
+    def is_paused(self) -> bool:
+        return self._paused
+
+
+def test_a_paused_conversation_answers_only_cancel_and_restart():
+    from bot.rasa_patches import should_handle_message
+
+    assert should_handle_message(_PausedTracker(False, "greet"))
+    assert should_handle_message(_PausedTracker(True, "cancel"))
+    assert should_handle_message(_PausedTracker(True, "restart"))
+    assert not should_handle_message(_PausedTracker(True, "greet"))
+    assert not should_handle_message(_PausedTracker(True, None))

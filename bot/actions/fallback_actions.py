@@ -4,15 +4,15 @@ from __future__ import annotations
 from typing import Any, Dict, List, Sequence
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.tracker_reading import fallback_streak, ranked_intents
 from bot.content.catalog import Topics, load_topics
 
 MAX_TOPIC_BUTTONS = 3
-#: After this many misunderstood messages in a row, a person is offered.
-OFFER_HUMAN_AFTER = 2
+#: After this many misunderstood messages in a row, the user is handed to a person.
+HAND_OVER_AFTER = 2
 
 
 def likely_topic_buttons(ranking: Sequence[str], topics: Topics) -> List[Dict[str, str]]:
@@ -31,7 +31,7 @@ def likely_topic_buttons(ranking: Sequence[str], topics: Topics) -> List[Dict[st
 
 
 class ActionHandleFallback(Action):
-    """First miss: ask to rephrase with likely topics. Second in a row: offer a person."""
+    """First miss: ask to rephrase with likely topics. Second in a row: hand over to a person."""
 
     def name(self) -> str:
         return "action_handle_fallback"
@@ -39,9 +39,9 @@ class ActionHandleFallback(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        if fallback_streak(tracker.events) >= OFFER_HUMAN_AFTER:
-            dispatcher.utter_message(response="utter_offer_human")
-            return []
+        if fallback_streak(tracker.events) >= HAND_OVER_AFTER:
+            dispatcher.utter_message(response="utter_fallback_handoff")
+            return [FollowupAction("action_prepare_ticket")]
         buttons = likely_topic_buttons(ranked_intents(tracker), load_topics())
         dispatcher.utter_message(response="utter_ask_rephrase", buttons=buttons)
         return []

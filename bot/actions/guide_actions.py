@@ -14,14 +14,31 @@ from __future__ import annotations
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.tracker_reading import last_bot_action_before_user, latest_intent, latest_text
+from bot.actions.tracker_reading import (
+    last_bot_action_before_user,
+    last_bot_response,
+    latest_intent,
+    latest_text,
+)
 from bot.content.catalog import TROUBLESHOOT, guide_for_intent, load_guides
-from bot.content.progress import COMPLETED, EXHAUSTED, Move, Position, already_done, go_on, not_solved, start
+from bot.content.progress import (
+    COMPLETED,
+    EXHAUSTED,
+    Move,
+    Position,
+    already_done,
+    go_on,
+    not_solved,
+    start,
+    tried_steps,
+)
 
 GUIDE_ACTIONS = frozenset({"action_guide_start", "action_guide_advance"})
+#: Responses that offer a person; "好的" right after one of them means "yes, hand me over".
+HANDOFF_OFFERS = frozenset({"utter_guide_exhausted"})
 #: What a reply means when no guide is open (affirm after "还有别的吗？" …).
 REPLY_WITHOUT_GUIDE = {
     "affirm": "utter_anything_else",
@@ -76,8 +93,12 @@ def render_move(move: Move, dispatcher: CollectingDispatcher) -> List[EventType]
         dispatcher.utter_message(response=guide.prompt_response)
         return position_slots(position)
     if move.outcome == EXHAUSTED:
+        # Nothing helped: offer a person, and keep what was tried for the ticket.
         dispatcher.utter_message(response="utter_guide_exhausted")
-        return cleared_guide_slots()
+        return cleared_guide_slots() + [
+            SlotSet("last_guide", guide.name),
+            SlotSet("last_guide_steps", list(tried_steps(position))),
+        ]
     if move.outcome == COMPLETED:
         dispatcher.utter_message(response="utter_guide_completed")
         return cleared_guide_slots()
@@ -105,7 +126,12 @@ class ActionGuideStart(Action):
             # "还是付不了款" in the middle of the payment guide: not solved yet.
             return render_move(not_solved(current, text), dispatcher)
         dispatcher.utter_message(response=guide.intro_response)
-        return render_move(start(guide, text), dispatcher)
+        opening = [
+            SlotSet("guide_opening", tracker.latest_message.get("text")),
+            SlotSet("last_guide", None),
+            SlotSet("last_guide_steps", None),
+        ]
+        return opening + render_move(start(guide, text), dispatcher)
 
 
 class ActionGuideAdvance(Action):
@@ -124,6 +150,8 @@ class ActionGuideAdvance(Action):
     ) -> List[EventType]:
         intent, text = latest_intent(tracker), latest_text(tracker)
         position = position_from_tracker(tracker)
+        if intent == "affirm" and last_bot_response(tracker.events) in HANDOFF_OFFERS:
+            return [FollowupAction("action_prepare_ticket")]
         if intent in REPLY_WITHOUT_GUIDE and open_position(tracker) is None:
             dispatcher.utter_message(response=REPLY_WITHOUT_GUIDE[intent])
             return []

@@ -36,6 +36,19 @@ def last_bot_action_before_user(events: Iterable[Dict[str, Any]]) -> str | None:
     return None
 
 
+def last_bot_response(events: Iterable[Dict[str, Any]]) -> str | None:
+    """The response name (utter_…) of the bot's last message before the latest user message."""
+    seen_user = False
+    for event in reversed(list(events)):
+        if event.get("event") == "user":
+            if seen_user:
+                return None
+            seen_user = True
+        elif seen_user and event.get("event") == "bot":
+            return (event.get("metadata") or {}).get("utter_action")
+    return None
+
+
 def fallback_streak(events: Iterable[Dict[str, Any]]) -> int:
     """How many of the latest user messages in a row were not understood."""
     streak = 0

@@ -1,8 +1,8 @@
-"""Starts the action server and the Rasa server on 127.0.0.1, and stops them.
+"""Starts the action server, the Rasa server and the agent console on 127.0.0.1.
 
-`python -m bot.cli.serve --chat` is what `scripts/run` ends with: both servers
-start, the terminal chat opens once they answer, and Ctrl-C (or leaving the
-chat) stops everything this started. Without `--chat` it serves until
+`python -m bot.cli.serve --chat` is what `scripts/run` ends with: the ticket
+database is migrated, the three servers start, the terminal chat opens once
+they answer, and Ctrl-C (or leaving the chat) stops everything this started. Without `--chat` it serves until
 interrupted. Tests and benchmarks use `running_stack()` directly.
 """
 from __future__ import annotations
@@ -24,6 +24,7 @@ import requests
 
 from bot.model_files import model_path as current_model_path
 from bot.settings import PROJECT_ROOT, Settings, get_settings
+from bot.tickets.migrate import upgrade
 
 QUIET_ENV = {
     "RASA_TELEMETRY_ENABLED": "false",
@@ -45,17 +46,34 @@ class Stack:
     def rasa_url(self) -> str:
         return self.settings.rasa_url
 
+    @property
+    def console_url(self) -> str:
+        return self.settings.console_url
+
+
+def settings_environment(settings: Settings) -> Dict[str, str]:
+    """`settings` as OKPAY_* variables, so every child process reads the same values."""
+    env = {}
+    for name, value in settings.dict().items():
+        if isinstance(value, Path):
+            value = settings.resolve(value)
+        env[f"OKPAY_{name.upper()}"] = str(value)
+    env["OKPAY_DATABASE_URL"] = settings.ticket_database_url
+    return env
+
 
 def child_environment(settings: Settings, token: str) -> Dict[str, str]:
-    """The environment of both servers: quiet, loopback only, our endpoints."""
+    """The environment of the servers: quiet, loopback only, our endpoints and settings."""
     env = dict(os.environ)
     env.update(QUIET_ENV)
+    env.update(settings_environment(settings))
     env.update(
         {
             "SANIC_HOST": settings.action_host,  # `rasa run actions` has no host option
             "OKPAY_ACTION_ENDPOINT_URL": settings.action_endpoint_url,
             "OKPAY_TRACKER_DB": str(settings.resolve(settings.tracker_db)),
             "OKPAY_RASA_TOKEN": token,
+            "OKPAY_CALLBACK_URL": settings.callback_url,
             "TF_INTER_OP_PARALLELISM_THREADS": str(settings.tf_threads),
             "TF_INTRA_OP_PARALLELISM_THREADS": str(settings.tf_threads),
             "PYTHONPATH": str(PROJECT_ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
@@ -80,6 +98,10 @@ def rasa_server_command(settings: Settings, model: Path, token: str) -> List[str
         "--enable-api", "--auth-token", token,
         "--interface", settings.rasa_host, "--port", str(settings.rasa_port),
     ]
+
+
+def console_command() -> List[str]:
+    return [sys.executable, "-m", "bot.console"]
 
 
 def _answers(url: str) -> bool:
@@ -144,23 +166,30 @@ def _stop_on_sigterm() -> None:
 def running_stack(
     settings: Settings | None = None, model: Path | None = None
 ) -> Iterator[Stack]:
-    """Both servers, ready to answer, for the duration of the `with` block."""
+    """The servers, ready to answer, for the duration of the `with` block."""
     settings = settings or get_settings()
     model = model or current_model_path()
     if not model.exists():
         raise FileNotFoundError(f"no trained model at {model}; run scripts/run or scripts/train")
-    for host, port in ((settings.action_host, settings.action_port), (settings.rasa_host, settings.rasa_port)):
+    ports = (
+        (settings.action_host, settings.action_port),
+        (settings.rasa_host, settings.rasa_port),
+        (settings.console_host, settings.console_port),
+    )
+    for host, port in ports:
         if port_in_use(host, port):
             raise RuntimeError(f"port {port} on {host} is in use (is the assistant already running?)")
     token = settings.rasa_token or secrets.token_urlsafe(24)
     log_dir = settings.resolve(settings.log_dir)
     log_dir.mkdir(parents=True, exist_ok=True)
     settings.resolve(settings.tracker_db).parent.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.ticket_database_url)
     env = child_environment(settings, token)
     stack = Stack(settings=settings, token=token)
     commands = {
         "actions": action_server_command(settings),
         "rasa": rasa_server_command(settings, model, token),
+        "console": console_command(),
     }
     try:
         for name, command in commands.items():
@@ -169,6 +198,7 @@ def running_stack(
                     command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
                 )
         _wait_until(stack, "actions", f"http://{settings.action_host}:{settings.action_port}/health")
+        _wait_until(stack, "console", f"{settings.console_url}/health")
         _wait_until(stack, "rasa", f"{settings.rasa_url}/status?token={token}")
         yield stack
     finally:
@@ -181,12 +211,13 @@ def main(argv: List[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = get_settings()
     _stop_on_sigterm()
-    print("Starting the action server and the Rasa server (loading the model)…", flush=True)
+    print("Starting the action server, the agent console and Rasa (loading the model)…", flush=True)
     try:
         with running_stack(settings) as stack:
             print(
                 f"Ready in {stack.ready_after['rasa']:.1f} s: Rasa on {stack.rasa_url}, "
-                f"actions on {settings.action_endpoint_url}. Logs in {settings.log_dir}/.",
+                f"actions on {settings.action_endpoint_url}, agent console on {stack.console_url} "
+                f"(create an account: python -m bot.console.agents create …). Logs in {settings.log_dir}/.",
                 flush=True,
             )
             if args.chat:

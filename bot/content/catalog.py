@@ -21,6 +21,8 @@ PROCEDURE = "procedure"
 @dataclass(frozen=True)
 class Step:
     id: str
+    #: A few words for agents: what the step checks ("检查网络").
+    label: str = ""
     done_when: Tuple[Pattern[str], ...] = ()
 
     def is_done_by(self, text: str) -> bool:
@@ -70,6 +72,7 @@ def _parse_guide(name: str, raw: dict) -> Guide:
     steps = tuple(
         Step(
             id=str(step["id"]),
+            label=str(step.get("label") or step["id"]),
             done_when=tuple(re.compile(p) for p in step.get("done_when") or ()),
         )
         for step in raw.get("steps") or ()

@@ -88,3 +88,9 @@ def go_on(position: Position, interrupted: bool) -> Move:
     if move.outcome == EXHAUSTED and position.guide.kind != TROUBLESHOOT:
         return Move(move.position, outcome=COMPLETED)
     return move
+
+
+def tried_steps(position: Position) -> tuple[str, ...]:
+    """Ids of the steps the user has been through or did before, in guide order."""
+    shown = {step.id for step in position.guide.steps[: position.step]}
+    return tuple(step.id for step in position.guide.steps if step.id in shown or step.id in position.done)

@@ -43,7 +43,8 @@ _AMOUNT = re.compile(
 )
 _PHONE = re.compile(r"(?<![\d])(?:\+?86[\s-]?)?(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?![\d])")
 _EMAIL = re.compile(r"[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}", re.IGNORECASE)
-_TICKET = re.compile(r"(?<![a-z0-9])ok-?(\d{8})-?(\d{4,6})(?!\d)", re.IGNORECASE)
+# Also what users type: lower case, spaces around the dashes, a dash missing.
+_TICKET = re.compile(r"(?<![a-z0-9])ok\s*-?\s*(\d{8})\s*-?\s*(\d{4,6})(?!\d)", re.IGNORECASE)
 
 _CN_SMALL = "一二两三四五六七八九十"
 _DAY_WORD = (

@@ -38,7 +38,7 @@ def test_first_miss_asks_to_rephrase_with_likely_topics(make_tracker, dispatcher
     assert dispatcher.messages[0]["buttons"][0]["payload"] == "/refund"
 
 
-def test_second_miss_in_a_row_offers_a_person(make_tracker, dispatcher):
+def test_second_miss_in_a_row_hands_over_to_a_person(make_tracker, dispatcher):
     tracker = make_tracker(
         text="qwer",
         intent="nlu_fallback",
@@ -48,8 +48,9 @@ def test_second_miss_in_a_row_offers_a_person(make_tracker, dispatcher):
             user_event("qwer", "nlu_fallback"),
         ],
     )
-    ActionHandleFallback().run(dispatcher, tracker, {})
-    assert uttered(dispatcher) == ["utter_offer_human"]
+    events = ActionHandleFallback().run(dispatcher, tracker, {})
+    assert uttered(dispatcher) == ["utter_fallback_handoff"]
+    assert events == [{"event": "followup", "name": "action_prepare_ticket", "timestamp": None}]
 
 
 def test_an_understood_message_in_between_resets_the_count(make_tracker, dispatcher):

@@ -53,7 +53,7 @@ def test_not_solved_to_the_end_points_to_people(chat):
     chat.say("没解决")
     chat.say("没解决")
     assert chat.texts("还是没解决") == chat.responses("utter_guide_exhausted")
-    assert chat.texts("转人工") == chat.responses("utter_human_handoff")
+    assert chat.texts("转人工") == chat.responses("utter_handoff_start", "utter_ask_ticket_contact")
 
 
 def test_procedure_walks_with_next(chat):
@@ -66,13 +66,12 @@ def test_traditional_chinese_is_understood(chat):
     assert chat.texts("帳戶被鎖了怎麼辦")[0] == chat.response("utter_guide_account_locked_intro")
 
 
-def test_two_misunderstandings_in_a_row_offer_a_person(chat):
+def test_two_misunderstandings_in_a_row_hand_over_to_a_person(chat):
     first = chat.say("/nlu_fallback")
     assert first[0]["text"] == chat.response("utter_ask_rephrase")
     assert len(first[0]["buttons"]) == 3
-    second = chat.say("/nlu_fallback")
-    assert second[0]["text"] == chat.response("utter_offer_human")
-    assert second[0]["buttons"][0]["payload"] == "/human_handoff"
+    second = chat.texts("/nlu_fallback")
+    assert second == chat.responses("utter_fallback_handoff", "utter_ask_ticket_contact")
 
 
 def test_out_of_scope_says_what_the_assistant_does(chat):

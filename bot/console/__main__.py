@@ -1,0 +1,26 @@
+"""`python -m bot.console`: migrate the ticket database, then serve the console."""
+from __future__ import annotations
+
+import logging
+import sys
+
+from aiohttp import web
+
+from bot.console.app import create_app
+from bot.console.rasa_client import RasaClient
+from bot.settings import get_settings
+from bot.tickets.database import get_database
+from bot.tickets.migrate import upgrade
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    upgrade(settings.ticket_database_url)
+    app = create_app(settings, get_database(), RasaClient(settings.rasa_url, settings.rasa_token))
+    web.run_app(app, host=settings.console_host, port=settings.console_port, print=None, access_log=None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""The console's calls to Rasa's HTTP API (behind its token).
+
+Agent messages are appended to the tracker as `bot` events with the user's
+channel as output channel and `execute_side_effects=true`: Rasa records them
+in the transcript and sends them through that channel's output, the same
+path as the bot's own messages.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+import aiohttp
+
+
+class RasaUnavailable(RuntimeError):
+    """Rasa did not answer, or refused the request."""
+
+
+class RasaClient:
+    def __init__(self, base_url: str, token: str, timeout_s: float = 15.0):
+        self.base_url, self.token = base_url.rstrip("/"), token
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._session: aiohttp.ClientSession | None = None
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def _request(self, method: str, path: str, params: Dict[str, str] | None = None, body: Any = None) -> Any:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
+        query = {"token": self.token, **(params or {})}
+        try:
+            async with self._session.request(method, f"{self.base_url}{path}", params=query, json=body) as response:
+                if response.status >= 400:
+                    raise RasaUnavailable(f"Rasa answered {response.status} to {method} {path}: {await response.text()}")
+                return await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise RasaUnavailable(f"Rasa did not answer {method} {path}: {error}") from error
+
+    async def events(self, conversation_id: str) -> List[Dict[str, Any]]:
+        tracker = await self._request("GET", f"/conversations/{conversation_id}/tracker", {"include_events": "ALL"})
+        return list(tracker.get("events") or [])
+
+    async def append(self, conversation_id: str, events: List[Dict[str, Any]], channel: str | None = None) -> None:
+        """Appends events; with `channel`, bot messages among them are delivered there."""
+        params = {"execute_side_effects": "true", "output_channel": channel} if channel else {}
+        await self._request("POST", f"/conversations/{conversation_id}/tracker/events", params, events)
+
+    async def execute(self, conversation_id: str, action: str, channel: str) -> None:
+        """Runs one action (a response such as utter_agent_joined) and sends its messages."""
+        await self._request("POST", f"/conversations/{conversation_id}/execute", {"output_channel": channel},
+                            {"name": action})
+
+    async def trigger_intent(
+        self, conversation_id: str, intent: str, entities: Dict[str, str], channel: str
+    ) -> None:
+        await self._request("POST", f"/conversations/{conversation_id}/trigger_intent", {"output_channel": channel},
+                            {"name": intent, "entities": entities})
+
+    async def say_as_agent(self, conversation_id: str, text: str, agent: Dict[str, str], channel: str) -> None:
+        await self.append(conversation_id, [{"event": "bot", "text": text, "metadata": {"agent": agent}}], channel)
+
+    async def hand_back(self, conversation_id: str, ticket_number: str, channel: str) -> None:
+        """Resumes the conversation and lets the bot ask for a rating."""
+        await self.append(conversation_id, [{"event": "resume"}])
+        await self.trigger_intent(conversation_id, "EXTERNAL_handoff_resolved", {"ticket_id": ticket_number}, channel)
+
+    async def introduce_agent(self, conversation_id: str, name: str, number: str, channel: str) -> None:
+        await self.append(conversation_id, [
+            {"event": "slot", "name": "agent_name", "value": name},
+            {"event": "slot", "name": "agent_number", "value": number},
+        ])
+        await self.execute(conversation_id, "utter_agent_joined", channel)

@@ -1,0 +1,79 @@
+"""Tickets and agents as JSON for the console's API."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Dict, List
+
+from bot.content.catalog import load_guides
+from bot.content.ticket_rules import load_ticket_rules
+from bot.tickets.models import NOTE, Agent, Ticket
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def agent_json(agent: Agent) -> Dict[str, Any]:
+    return {
+        "id": agent.id, "username": agent.username, "display_name": agent.display_name,
+        "agent_number": agent.agent_number, "role": agent.role, "senior": agent.senior,
+        "presence": agent.presence,
+    }
+
+
+def step_labels(steps: List[str]) -> List[Dict[str, str]]:
+    """"payment_failed:network" → {"id": …, "label": "检查网络"} (the label agents read)."""
+    guides = load_guides()
+    labelled = []
+    for step in steps:
+        guide_name, _, step_id = step.partition(":")
+        guide = guides.get(guide_name)
+        match = next((s for s in guide.steps if s.id == step_id), None) if guide else None
+        labelled.append({"id": step, "label": match.label if match else step})
+    return labelled
+
+
+def ticket_json(ticket: Ticket, now: datetime, position: int | None = None, full: bool = False) -> Dict[str, Any]:
+    agent = ticket.assigned_agent
+    data: Dict[str, Any] = {
+        "number": ticket.number,
+        "status": ticket.status,
+        "category": ticket.category,
+        "category_label": load_ticket_rules().category_label(ticket.category),
+        "priority": ticket.priority,
+        "queue": ticket.queue,
+        "channel": ticket.channel,
+        "conversation_id": ticket.conversation_id,
+        "created_at": _iso(ticket.created_at),
+        "updated_at": _iso(ticket.updated_at),
+        "queued_at": _iso(ticket.queued_at),
+        "waiting_seconds": int((now - ticket.queued_at).total_seconds()) if ticket.queued_at else None,
+        "assigned_agent": agent_json(agent) if agent else None,
+        "description": ticket.description,
+    }
+    if position is not None:
+        data["position"] = position
+    if full:
+        data.update(
+            contact_phone=ticket.contact_phone,
+            contact_email=ticket.contact_email,
+            txn_time=ticket.txn_time,
+            amount=None if ticket.amount is None else str(ticket.amount),
+            steps_tried=step_labels(list(ticket.steps_tried or [])),
+            handoff_reason=ticket.handoff_reason,
+            claimed_at=_iso(ticket.claimed_at),
+            resolved_at=_iso(ticket.resolved_at),
+            rating=None if ticket.rating is None else {
+                "score": ticket.rating.score, "comment": ticket.rating.comment,
+            },
+            notes=[
+                {"body": e.body, "time": _iso(e.created_at), "agent": e.agent.display_name if e.agent else None}
+                for e in ticket.history if e.kind == NOTE
+            ],
+            history=[
+                {"kind": e.kind, "from": e.from_status, "to": e.to_status, "body": e.body if e.kind != NOTE else None,
+                 "agent": e.agent.display_name if e.agent else None, "time": _iso(e.created_at)}
+                for e in ticket.history
+            ],
+        )
+    return data

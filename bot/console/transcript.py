@@ -1,0 +1,36 @@
+"""A conversation's transcript for agents, from Rasa tracker events."""
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, List
+
+USER, BOT, AGENT, SYSTEM = "user", "bot", "agent", "system"
+
+
+def transcript(events: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """User, bot and agent messages in order, plus pause/resume markers.
+
+    Each entry keeps `seq`, its index among the tracker's events, so the page
+    asks only for what is newer (`after=<seq>`).
+    """
+    lines: List[Dict[str, Any]] = []
+    for seq, event in enumerate(events):
+        kind = event.get("event")
+        if kind == "user":
+            text = event.get("text") or ""
+            if text.startswith("/EXTERNAL_"):
+                continue
+            lines.append({"seq": seq, "role": USER, "text": text, "time": event.get("timestamp")})
+        elif kind == "bot":
+            metadata = event.get("metadata") or {}
+            data = event.get("data") or {}
+            line = {"seq": seq, "role": BOT, "text": event.get("text") or "", "time": event.get("timestamp")}
+            if metadata.get("agent"):
+                agent = metadata["agent"]
+                line.update(role=AGENT, agent_name=agent.get("name"), agent_number=agent.get("number"))
+            buttons = [button.get("title") for button in data.get("buttons") or []]
+            if buttons:
+                line["buttons"] = buttons
+            lines.append(line)
+        elif kind in ("pause", "resume"):
+            lines.append({"seq": seq, "role": SYSTEM, "text": kind, "time": event.get("timestamp")})
+    return lines

@@ -1,0 +1,156 @@
+"""The whole support loop, through the real servers and the callback channel.
+
+A user gets stuck in a guide → ticket form → ticket and handoff (the bot
+pauses) → an agent signs in to the console, claims it and replies → the user
+receives the reply on the callback channel → the user answers and the agent
+sees it → the agent resolves → the bot asks for a rating → the rating is stored.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+
+from bot.tickets.database import Database
+from tests.ticket_factories import PASSWORD, make_agent
+
+pytestmark = pytest.mark.e2e
+
+
+class CallbackUser:
+    """A user of the callback channel: sends to Rasa, reads what the receiver got."""
+
+    def __init__(self, stack, callback, sender: str):
+        self.stack, self.callback, self.sender = stack, callback, sender
+
+    def say(self, text: str) -> list:
+        response = requests.post(
+            f"{self.stack.rasa_url}/webhooks/callback/webhook",
+            json={"sender": self.sender, "message": text}, timeout=30,
+        )
+        assert response.status_code == 200, response.text
+        return self.callback.take(self.sender)
+
+
+class Agent:
+    """An agent using the console's JSON API with a signed-in session."""
+
+    def __init__(self, stack, username: str):
+        self.base = stack.console_url
+        self.http = requests.Session()
+        signed_in = self.http.post(f"{self.base}/api/login", json={"username": username, "password": PASSWORD})
+        assert signed_in.status_code == 200, signed_in.text
+
+    def get(self, path: str) -> dict:
+        response = self.http.get(f"{self.base}{path}", timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def post(self, path: str, body: dict | None = None, status: int = 200) -> dict:
+        response = self.http.post(f"{self.base}{path}", json=body or {}, timeout=30)
+        assert response.status_code == status, response.text
+        return response.json()
+
+
+@pytest.fixture
+def agents(stack):
+    database = Database(stack.settings.ticket_database_url)
+    with database.session() as session:
+        first = make_agent(session, name="小李").username
+        second = make_agent(session, name="小王").username
+    database.dispose()
+    return first, second
+
+
+def test_stuck_user_to_agent_and_back_to_a_rating(stack, callback, chat, agents):
+    first_agent, second_agent = Agent(stack, agents[0]), Agent(stack, agents[1])
+    user = CallbackUser(stack, callback, "loop-user")
+
+    # Stuck: the guide's three steps do not help.
+    assert user.say("提现三天了还没到账")[0] == chat.response("utter_guide_withdraw_not_arrived_intro")
+    user.say("没解决")
+    user.say("还是没有")
+    assert user.say("还是没到")[-1] == chat.response("utter_guide_exhausted")
+
+    # The ticket form asks only what it does not know (the description is the first message).
+    assert user.say("好的") == chat.responses("utter_handoff_start", "utter_ask_ticket_contact")
+    assert user.say("12345") == chat.responses("utter_ticket_contact_invalid", "utter_ask_ticket_contact")
+    assert user.say("13812345678") == chat.responses("utter_ask_ticket_txn_time")
+    assert user.say("前天上午10点") == chat.responses("utter_ask_ticket_amount")
+    queued = user.say("五百块")
+    assert len(queued) == 1 and "您排在第 1 位" in queued[0]
+    number = re.search(r"OK-\d{8}-\d{4}", queued[0]).group()
+
+    # Paused: the bot says nothing, the message is recorded.
+    assert user.say("请快一点") == []
+
+    waiting = first_agent.get("/api/queue")["waiting"]
+    assert [t["number"] for t in waiting] == [number]
+    assert waiting[0]["priority"] == "high" and waiting[0]["category"] == "withdraw_not_arrived"
+    ticket = first_agent.get(f"/api/tickets/{number}")["ticket"]
+    assert ticket["amount"] == "500.00" and ticket["contact_phone"] == "13812345678"
+    assert ticket["txn_time"] == "前天上午10点" and ticket["description"] == "提现三天了还没到账"
+    tried = [s["label"] for s in ticket["steps_tried"]]
+    assert tried == ["确认是否超过1-3个工作日", "查看资金记录中的状态", "核对银行卡信息"]
+
+    # The agent claims it (a second agent cannot) and the user is told who it is.
+    assert first_agent.post(f"/api/tickets/{number}/claim")["delivered"] is True
+    refused = second_agent.post(f"/api/tickets/{number}/claim", status=409)
+    assert refused["error"] == "already_claimed"
+    joined = callback.take("loop-user")
+    assert len(joined) == 1 and "小李" in joined[0] and "工号KF" in joined[0]
+
+    # The agent's reply reaches the user on the callback channel.
+    first_agent.post(f"/api/tickets/{number}/reply", {"text": "您好，我帮您查一下这笔提现。"})
+    assert callback.take("loop-user") == ["您好，我帮您查一下这笔提现。"]
+    first_agent.post(f"/api/tickets/{number}/notes", {"body": "银行处理中，已催"})
+    assert callback.take("loop-user") == []  # notes are internal
+
+    # The user answers; the bot stays silent; the agent sees it in the transcript.
+    assert user.say("好的，谢谢") == []
+    lines = first_agent.get(f"/api/tickets/{number}/transcript")["messages"]
+    said = [(line["role"], line["text"]) for line in lines]
+    assert ("user", "请快一点") in said and ("user", "好的，谢谢") in said
+    assert ("agent", "您好，我帮您查一下这笔提现。") in said
+    assert said.index(("agent", "您好，我帮您查一下这笔提现。")) < said.index(("user", "好的，谢谢"))
+
+    # Resolve: the bot is back and asks for a rating, which is stored.
+    first_agent.post(f"/api/tickets/{number}/resolve")
+    assert callback.wait_for("loop-user", 2) == chat.responses("utter_handback", "utter_ask_rating_score")
+    assert user.say("5") == chat.responses("utter_ask_rating_comment")
+    assert user.say("处理得很快") == chat.responses("utter_rating_thanks")
+    rated = first_agent.get(f"/api/tickets/{number}")["ticket"]
+    assert rated["status"] == "resolved"
+    assert rated["rating"] == {"score": 5, "comment": "处理得很快"}
+
+    # The bot answers normally again, and the user can look the ticket up.
+    status = user.say(f"查询工单 {number}")
+    assert len(status) == 1 and number in status[0] and "已解决" in status[0]
+
+
+def test_a_waiting_user_can_cancel_and_is_back_with_the_bot(stack, callback, chat, agents):
+    Agent(stack, agents[0])  # someone is online, so the ticket is queued
+    user = CallbackUser(stack, callback, "cancel-user")
+    assert user.say("转人工") == chat.responses("utter_handoff_start", "utter_ask_ticket_contact")
+    user.say("me@example.com")
+    user.say("跳过")
+    user.say("跳过")
+    queued = user.say("想问问我的提现")
+    assert len(queued) == 1 and "预计等待" in queued[0]
+    number = re.search(r"OK-\d{8}-\d{4}", queued[0]).group()
+    cancelled = user.say("取消")
+    assert len(cancelled) == 1 and number in cancelled[0]
+    assert user.say("你好") == chat.responses("utter_greet")
+
+
+def test_someone_elses_ticket_is_not_found(stack, callback, chat):
+    user = CallbackUser(stack, callback, "nosy-user")
+    assert user.say("查询工单 OK-20261121-9999") == chat.responses("utter_ticket_not_found")
+
+
+def test_the_console_refuses_requests_without_a_session(stack):
+    response = requests.get(f"{stack.console_url}/api/queue", timeout=10)
+    assert response.status_code == 401 and response.json()["error"] == "not_signed_in"
+    page = requests.get(f"{stack.console_url}/", timeout=10, allow_redirects=False)
+    assert page.status_code == 302 and page.headers["Location"] == "/login"
