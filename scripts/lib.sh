@@ -84,3 +84,26 @@ ensure_model() {
   fi
   "$PY" -m bot.model_files prune
 }
+
+# The console's browser tests drive Debian's Chromium (no browser download).
+CHROMIUM=/usr/bin/chromium
+ensure_chromium() {
+  if [ -x "$CHROMIUM" ]; then
+    return 0
+  fi
+  echo "Installing Debian's chromium for the console's browser tests…"
+  local sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+      echo "error: $CHROMIUM is missing; install the Debian package 'chromium' (apt-get install chromium)" >&2
+      exit 1
+    fi
+  fi
+  if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q chromium >var/log/apt-chromium.log 2>&1; then
+    $sudo apt-get update -q >>var/log/apt-chromium.log 2>&1 || true
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q chromium >>var/log/apt-chromium.log 2>&1 || {
+      echo "error: could not install chromium; see var/log/apt-chromium.log" >&2
+      exit 1
+    }
+  fi
+}

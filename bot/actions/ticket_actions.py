@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ConversationPaused, ConversationResumed, EventType, SlotSet
+from rasa_sdk.events import ActionExecuted, ConversationPaused, ConversationResumed, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.ticket_context import (
@@ -134,7 +134,10 @@ class ActionOpenTicket(Action):
                 response="utter_ticket_queued", ticket_number=number,
                 queue_position=decision.position, wait_minutes=decision.wait_minutes,
             )
-            return events + [ConversationPaused()]
+            # Listen before pausing, as after any bot turn: a paused conversation
+            # predicts nothing (not even the listen), and rules match a user message
+            # (取消 while waiting) only after a listen.
+            return events + [ActionExecuted("action_listen"), ConversationPaused()]
         if decision.outcome == CLOSED and decision.next_opening is not None:
             dispatcher.utter_message(
                 response="utter_ticket_recorded_closed", ticket_number=number,

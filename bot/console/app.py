@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Dict, List, TypeVar
@@ -21,11 +22,12 @@ from bot.content.catalog import CONTENT_DIR
 from bot.settings import Settings
 from bot.tickets import store
 from bot.tickets.database import Database, StoreUnavailable
-from bot.tickets.models import AWAY, ONLINE, OPEN, SENIOR_QUEUE, Agent, Ticket, utcnow
+from bot.tickets.models import AWAY, GENERAL_QUEUE, ONLINE, OPEN, SENIOR_QUEUE, SUPERVISOR, Agent, Ticket, utcnow
 
 HERE = Path(__file__).resolve().parent
 MAX_MESSAGE_CHARS = 2000
 MAX_BODY_BYTES = 64 * 1024
+PRESENCE_WRITE_INTERVAL = timedelta(seconds=30)
 T = TypeVar("T")
 
 MESSAGES: Dict[str, str] = yaml.safe_load((HERE / "messages.yml").read_text(encoding="utf-8"))
@@ -60,13 +62,14 @@ async def errors(request: web.Request, handler: Callable) -> web.StreamResponse:
 @web.middleware
 async def signed_in(request: web.Request, handler: Callable) -> web.StreamResponse:
     """Pages redirect to /login, API calls answer 401, unless the session is valid."""
-    if request.path.startswith(PUBLIC_PATHS):
-        return await handler(request)
     if request.path.startswith("/api/") and request.method not in ("GET", "HEAD"):
-        # A cross-site form cannot send JSON without a preflight: this is the CSRF guard.
+        # A cross-site form cannot send JSON without a preflight: this is the CSRF guard
+        # (sign-in included, so no other site can sign a browser into its account).
         if request.content_type != "application/json":
             raise ApiError(415, "json_required")
-    console: Console = request.app["console"]
+    if request.path.startswith(PUBLIC_PATHS):
+        return await handler(request)
+    console = request.app[CONSOLE]
     token = request.cookies.get(sessions.COOKIE) or _bearer(request)
     agent = await console.db(partial(_touch, token=token, console=console))
     if agent is None:
@@ -86,7 +89,10 @@ def _touch(session: Session, token: str | None, console: Console) -> Dict[str, A
     agent = sessions.agent_for_token(session, token)
     if agent is None:
         return None
-    agent.last_seen_at = utcnow()
+    now = utcnow()
+    # Presence needs minutes, not seconds: write at most every 30 s, not on every poll.
+    if agent.last_seen_at is None or now - agent.last_seen_at > PRESENCE_WRITE_INTERVAL:
+        agent.last_seen_at = now
     return agent_json(agent)
 
 
@@ -194,7 +200,8 @@ class Console:
 
         def read(session: Session) -> Dict[str, Any]:
             now = utcnow()
-            waiting = store.waiting(session)
+            queues = (GENERAL_QUEUE, SENIOR_QUEUE) if me["senior"] or me["role"] == SUPERVISOR else (GENERAL_QUEUE,)
+            waiting = store.waiting(session, queues)
             mine = session.execute(
                 select(Ticket).where(Ticket.assigned_agent_id == me["id"], Ticket.status == "assigned")
                 .order_by(Ticket.claimed_at)
@@ -349,10 +356,13 @@ class Console:
             return False
 
 
+CONSOLE = web.AppKey("console", Console)
+
+
 def create_app(settings: Settings, database: Database, rasa: RasaClient) -> web.Application:
     app = web.Application(middlewares=[errors, signed_in], client_max_size=MAX_BODY_BYTES)
     console = Console(settings, database, rasa)
-    app["console"] = console
+    app[CONSOLE] = console
 
     async def close_rasa(app: web.Application) -> None:
         await rasa.close()

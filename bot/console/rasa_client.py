@@ -11,6 +11,8 @@ from typing import Any, Dict, List
 
 import aiohttp
 
+LISTEN = {"event": "action", "name": "action_listen"}
+
 
 class RasaUnavailable(RuntimeError):
     """Rasa did not answer, or refused the request."""
@@ -48,9 +50,15 @@ class RasaClient:
         await self._request("POST", f"/conversations/{conversation_id}/tracker/events", params, events)
 
     async def execute(self, conversation_id: str, action: str, channel: str) -> None:
-        """Runs one action (a response such as utter_agent_joined) and sends its messages."""
+        """Runs one action (a response such as utter_agent_joined) and sends its messages.
+
+        `action_listen` follows, as after any bot turn: Rasa's rules match a
+        user message only after a listen, so the next intent (the user's, or
+        the console's EXTERNAL_handoff_resolved) is understood as usual.
+        """
         await self._request("POST", f"/conversations/{conversation_id}/execute", {"output_channel": channel},
                             {"name": action})
+        await self.append(conversation_id, [LISTEN])
 
     async def trigger_intent(
         self, conversation_id: str, intent: str, entities: Dict[str, str], channel: str
@@ -63,7 +71,7 @@ class RasaClient:
 
     async def hand_back(self, conversation_id: str, ticket_number: str, channel: str) -> None:
         """Resumes the conversation and lets the bot ask for a rating."""
-        await self.append(conversation_id, [{"event": "resume"}])
+        await self.append(conversation_id, [{"event": "resume"}, LISTEN])
         await self.trigger_intent(conversation_id, "EXTERNAL_handoff_resolved", {"ticket_id": ticket_number}, channel)
 
     async def introduce_agent(self, conversation_id: str, name: str, number: str, channel: str) -> None:

@@ -88,7 +88,7 @@ def test_asking_for_a_supervisor_goes_to_the_senior_queue(make_tracker, dispatch
 def test_open_ticket_queues_pauses_and_tells_the_position(make_tracker, dispatcher, ticket_db, agent_online):
     tracker = make_tracker(text="付款一直失败", intent="out_of_scope", slots=FORM_ANSWERS, sender_id="u-42")
     events = ActionOpenTicket().run(dispatcher, tracker, {})
-    assert kinds(events)[-1] == "pause"
+    assert kinds(events)[-2:] == ["action", "pause"] and events[-2]["name"] == "action_listen"
     message = dispatcher.messages[0]
     assert message["response"] == "utter_ticket_queued"
     assert message["queue_position"] == 1 and message["wait_minutes"] >= 1
