@@ -205,6 +205,26 @@ def running_stack(
         _stop(stack.processes)
 
 
+def terminal_receiver(settings: Settings):
+    """Listens at the callback URL for the terminal chat, when it is on this machine and free.
+
+    Then agent replies reach the terminal. Otherwise the chat uses the REST
+    channel, which only answers what is sent.
+    """
+    from urllib.parse import urlsplit
+
+    from bot.cli.callback_receiver import CallbackReceiver
+
+    url = urlsplit(settings.callback_url)
+    if url.hostname not in ("127.0.0.1", "localhost") or not url.port:
+        return None
+    try:
+        return CallbackReceiver(url.hostname, url.port)
+    except OSError:
+        print(f"(port {url.port} is busy: agent replies will not show in this terminal)", flush=True)
+        return None
+
+
 def main(argv: List[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chat", action="store_true", help="open the terminal chat once ready")
@@ -223,7 +243,12 @@ def main(argv: List[str] | None = None) -> int:
             if args.chat:
                 from bot.cli.chat import chat
 
-                chat(stack.rasa_url)
+                receiver = terminal_receiver(settings)
+                try:
+                    chat(stack.rasa_url, receiver=receiver)
+                finally:
+                    if receiver is not None:
+                        receiver.close()
             else:
                 while all(p.poll() is None for p in stack.processes.values()):
                     time.sleep(1)

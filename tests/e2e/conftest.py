@@ -5,60 +5,15 @@ messages pushed later (an agent's reply) the way a real channel would.
 """
 from __future__ import annotations
 
-import json
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Dict, List
 
 import pytest
 import requests
 
+from bot.cli.callback_receiver import CallbackReceiver
 from bot.cli.serve import free_port, running_stack
 from bot.model_files import model_path
 from bot.settings import Settings
-
-
-class CallbackReceiver:
-    """An HTTP endpoint that collects what Rasa's callback channel posts, by recipient."""
-
-    def __init__(self) -> None:
-        self.messages: Dict[str, List[Dict[str, Any]]] = {}
-        self._lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
-                with receiver._lock:
-                    receiver.messages.setdefault(body.get("recipient_id"), []).append(body)
-                self.send_response(200)
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/bot"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def take(self, recipient: str) -> List[str]:
-        """The texts received for `recipient` since the last call."""
-        with self._lock:
-            return [m.get("text") for m in self.messages.pop(recipient, [])]
-
-    def wait_for(self, recipient: str, count: int, timeout: float = 15.0) -> List[str]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._lock:
-                if len(self.messages.get(recipient, [])) >= count:
-                    break
-            time.sleep(0.05)
-        return self.take(recipient)
-
-    def close(self) -> None:
-        self.server.shutdown()
 
 
 @pytest.fixture(scope="session")

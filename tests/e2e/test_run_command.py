@@ -32,7 +32,10 @@ def test_chat_in_the_terminal_then_ctrl_c_stops_everything(tmp_path, domain):
         os.environ,
         OKPAY_RASA_PORT=str(free_port()),
         OKPAY_ACTION_PORT=str(free_port()),
+        OKPAY_CONSOLE_PORT=str(free_port()),
+        OKPAY_CALLBACK_URL=f"http://127.0.0.1:{free_port()}/bot",
         OKPAY_TRACKER_DB=str(tmp_path / "chat.db"),
+        OKPAY_TICKET_DB=str(tmp_path / "tickets.db"),
         OKPAY_LOG_DIR=str(tmp_path / "log"),
     )
     process = subprocess.Popen(
@@ -43,7 +46,7 @@ def test_chat_in_the_terminal_then_ctrl_c_stops_everything(tmp_path, domain):
     try:
         read_until(process.stdout, "you > ", timeout=180)
         children = psutil.Process(process.pid).children(recursive=True)
-        assert len(children) >= 2
+        assert len(children) >= 3  # action server, console, Rasa
         process.stdin.write("你好\n".encode())
         process.stdin.flush()
         greeting = domain["responses"]["utter_greet"][0]["text"]

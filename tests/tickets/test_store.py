@@ -193,3 +193,34 @@ def test_measured_handling_time_needs_enough_samples(database):
 
 def test_timezone_constant_is_the_service_default():
     assert TZ == "Asia/Shanghai"
+
+
+def test_two_agents_claiming_at_the_same_instant_one_wins(database):
+    import threading
+
+    with database.session() as session:
+        agents = [make_agent(session).id for _ in range(2)]
+        ticket_id = make_ticket(session, queued=True).id
+    barrier, outcomes = threading.Barrier(2), []
+
+    def claim_as(agent_id: int) -> None:
+        from bot.tickets.models import Agent
+
+        barrier.wait()
+        try:
+            with database.session() as session:
+                store.claim(session, ticket_id, session.get(Agent, agent_id), capacity=3)
+            outcomes.append("won")
+        except store.AlreadyClaimed:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=claim_as, args=(agent_id,)) for agent_id in agents]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(outcomes) == ["refused", "won"]
+    with database.session() as session:
+        ticket = session.get(Ticket, ticket_id)
+        assert ticket.assigned_agent_id in agents
+        assert [e.kind for e in ticket.history].count("assigned") == 1
