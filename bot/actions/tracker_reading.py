@@ -1,7 +1,7 @@
 """Small, pure readings of a tracker that several actions need."""
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List
+from typing import Any, Dict, Iterable, Iterator, List
 
 from rasa_sdk import Tracker
 
@@ -20,33 +20,35 @@ def latest_intent(tracker: Tracker) -> str | None:
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
+def _previous_bot_turn(events: Iterable[Dict[str, Any]]) -> Iterator[Dict[str, Any]]:
+    """The events between the two latest user messages, latest first."""
+    seen_user = False
+    for event in reversed(list(events)):
+        if event.get("event") == "user":
+            if seen_user:
+                return
+            seen_user = True
+        elif seen_user:
+            yield event
+
+
 def last_bot_action_before_user(events: Iterable[Dict[str, Any]]) -> str | None:
     """The name of the last action run before the latest user message.
 
     `action_listen` does not count. None when there is no such action.
     """
-    seen_user = False
-    for event in reversed(list(events)):
-        if event.get("event") == "user":
-            if seen_user:
-                return None
-            seen_user = True
-        elif seen_user and event.get("event") == "action" and event.get("name") != LISTEN:
-            return event.get("name")
-    return None
+    return next(
+        (e.get("name") for e in _previous_bot_turn(events) if e.get("event") == "action" and e.get("name") != LISTEN),
+        None,
+    )
 
 
 def last_bot_response(events: Iterable[Dict[str, Any]]) -> str | None:
     """The response name (utter_…) of the bot's last message before the latest user message."""
-    seen_user = False
-    for event in reversed(list(events)):
-        if event.get("event") == "user":
-            if seen_user:
-                return None
-            seen_user = True
-        elif seen_user and event.get("event") == "bot":
-            return (event.get("metadata") or {}).get("utter_action")
-    return None
+    return next(
+        ((e.get("metadata") or {}).get("utter_action") for e in _previous_bot_turn(events) if e.get("event") == "bot"),
+        None,
+    )
 
 
 def fallback_streak(events: Iterable[Dict[str, Any]]) -> int:

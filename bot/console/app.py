@@ -108,6 +108,16 @@ async def _json_body(request: web.Request) -> Dict[str, Any]:
     return body
 
 
+async def _message_text(request: web.Request, key: str) -> str:
+    """The non-empty, not too long text under `key` of a JSON body."""
+    text = str((await _json_body(request)).get(key) or "").strip()
+    if not text:
+        raise ApiError(400, "empty_message")
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise ApiError(413, "message_too_long")
+    return text
+
+
 class Console:
     """The app's state: settings, the ticket database, the Rasa client."""
 
@@ -269,18 +279,11 @@ class Console:
 
     async def reply(self, request: web.Request) -> web.Response:
         number = request.match_info["number"]
-        text = str((await _json_body(request)).get("text") or "").strip()
-        if not text:
-            raise ApiError(400, "empty_message")
-        if len(text) > MAX_MESSAGE_CHARS:
-            raise ApiError(413, "message_too_long")
+        text = await _message_text(request, "text")
 
         def check(session: Session) -> tuple[str, str]:
-            ticket, agent = self._ticket(session, number), self._agent(session, request)
-            if ticket.status != "assigned":
-                raise store.InvalidChange("only a conversation being handled can be answered")
-            if ticket.assigned_agent_id != agent.id and not agent.is_supervisor:
-                raise store.NotAllowed("another agent handles this conversation")
+            ticket = self._ticket(session, number)
+            store.require_handler(ticket, self._agent(session, request))
             ticket.updated_at = utcnow()
             return ticket.conversation_id, ticket.channel
 
@@ -295,11 +298,7 @@ class Console:
 
     async def note(self, request: web.Request) -> web.Response:
         number = request.match_info["number"]
-        body = str((await _json_body(request)).get("body") or "").strip()
-        if not body:
-            raise ApiError(400, "empty_message")
-        if len(body) > MAX_MESSAGE_CHARS:
-            raise ApiError(413, "message_too_long")
+        body = await _message_text(request, "body")
 
         def work(session: Session) -> Dict[str, Any]:
             ticket = self._ticket(session, number)

@@ -224,7 +224,8 @@ def claim(session: Session, ticket_id: int, agent: Agent, capacity: int, now: da
     return ticket
 
 
-def _require_handler(ticket: Ticket, agent: Agent) -> None:
+def require_handler(ticket: Ticket, agent: Agent) -> None:
+    """Only the agent handling a conversation (or a supervisor) may act on it."""
     if ticket.status != ASSIGNED:
         raise InvalidChange(f"ticket {ticket.number} is {ticket.status}, not being handled")
     if ticket.assigned_agent_id != agent.id and not agent.is_supervisor:
@@ -251,7 +252,7 @@ def transfer(
 ) -> Ticket:
     """Hands a conversation to another agent, or back to a queue (the senior one)."""
     now = now or utcnow()
-    _require_handler(ticket, agent)
+    require_handler(ticket, agent)
     if to_agent is not None:
         if not to_agent.active:
             raise InvalidChange(f"{to_agent.username} is not an active agent")
@@ -280,7 +281,7 @@ def resolve(session: Session, ticket: Ticket, agent: Agent, now: datetime | None
         # Offline tickets (recorded outside service hours) are closed without a chat.
         pass
     else:
-        _require_handler(ticket, agent)
+        require_handler(ticket, agent)
     ticket.resolved_at = now
     _set_status(session, ticket, RESOLVED, now, agent)
     session.flush()

@@ -1,7 +1,8 @@
 """The console app against a migrated SQLite store and a fake Rasa."""
 from __future__ import annotations
 
-from typing import Any, Dict, List
+import threading
+from typing import Any, Dict, List, Tuple
 
 import pytest
 
@@ -12,45 +13,63 @@ from bot.tickets.migrate import upgrade
 
 
 class FakeRasa:
-    """Records the console's calls to Rasa; serves tracker events; can be 'down'."""
+    """Stands in for RasaClient: records every call, serves a list of tracker events."""
 
     def __init__(self) -> None:
-        self.calls: List[tuple] = []
-        self.tracker_events: Dict[str, List[Dict[str, Any]]] = {}
-        self.down = False
+        self.trackers: Dict[str, List[Dict[str, Any]]] = {}
+        self.calls: List[Tuple[str, Tuple[Any, ...]]] = []
+        self.down = False  # True: every call fails as if Rasa did not answer
+        self._lock = threading.Lock()
 
-    def _call(self, *call: Any) -> None:
+    def add_events(self, conversation_id: str, *events: Dict[str, Any]) -> None:
+        with self._lock:
+            self.trackers.setdefault(conversation_id, []).extend(events)
+
+    def called(self, name: str) -> List[Tuple[Any, ...]]:
+        with self._lock:
+            return [args for call, args in self.calls if call == name]
+
+    def call_count(self) -> int:
+        with self._lock:
+            return len(self.calls)
+
+    def _record(self, name: str, *args: Any) -> None:
         if self.down:
             raise RasaUnavailable("down")
-        self.calls.append(call)
-
-    def called(self, name: str) -> List[tuple]:
-        return [call for call in self.calls if call[0] == name]
+        with self._lock:
+            self.calls.append((name, args))
 
     async def events(self, conversation_id: str) -> List[Dict[str, Any]]:
-        self._call("events", conversation_id)
-        return list(self.tracker_events.get(conversation_id, []))
+        if self.down:
+            raise RasaUnavailable("down")
+        with self._lock:
+            return [dict(event) for event in self.trackers.get(conversation_id, [])]
 
     async def append(self, conversation_id: str, events: List[Dict[str, Any]], channel: str | None = None) -> None:
-        self._call("append", conversation_id, events, channel)
+        self._record("append", conversation_id, events, channel)
+        self.add_events(conversation_id, *events)
 
     async def execute(self, conversation_id: str, action: str, channel: str) -> None:
-        self._call("execute", conversation_id, action, channel)
+        self._record("execute", conversation_id, action, channel)
 
     async def trigger_intent(self, conversation_id: str, intent: str, entities: Dict[str, str], channel: str) -> None:
-        self._call("trigger_intent", conversation_id, intent, entities, channel)
+        self._record("trigger_intent", conversation_id, intent, entities, channel)
 
     async def say_as_agent(self, conversation_id: str, text: str, agent: Dict[str, str], channel: str) -> None:
-        self._call("say_as_agent", conversation_id, text, agent, channel)
+        self._record("say_as_agent", conversation_id, text, agent, channel)
+        self.add_events(conversation_id, {"event": "bot", "text": text, "metadata": {"agent": agent}, "timestamp": 40.0})
 
     async def hand_back(self, conversation_id: str, ticket_number: str, channel: str) -> None:
-        self._call("hand_back", conversation_id, ticket_number, channel)
+        self._record("hand_back", conversation_id, ticket_number, channel)
+        self.add_events(conversation_id, {"event": "resume", "timestamp": 50.0})
 
     async def introduce_agent(self, conversation_id: str, name: str, number: str, channel: str) -> None:
-        self._call("introduce_agent", conversation_id, name, number, channel)
+        self._record("introduce_agent", conversation_id, name, number, channel)
 
     async def close(self) -> None:
-        pass
+        with self._lock:
+            self.calls.append(("close", ()))
+
 
 
 @pytest.fixture

@@ -102,7 +102,7 @@ def test_queue_claim_and_a_second_claim(console_settings, console_db, world):
         assert [t["number"] for t in queue["open"]] == [world["offline"]]
         claimed = await client.post(f"/api/tickets/{world['queued']}/claim", json={})
         assert claimed.status == 200 and (await claimed.json())["ticket"]["status"] == "assigned"
-        assert rasa.called("introduce_agent") == [("introduce_agent", "user-1", "小李", world_number("li"), "callback")]
+        assert rasa.called("introduce_agent") == [("user-1", "小李", world_number("li"), "callback")]
         client.session.cookie_jar.clear()
         await sign_in(client, "wang")
         again = await client.post(f"/api/tickets/{world['queued']}/claim", json={})
@@ -127,13 +127,13 @@ def test_reply_note_transfer_and_resolve(console_settings, console_db, world):
         await client.post(f"/api/tickets/{number}/claim", json={})
         assert (await client.post(f"/api/tickets/{number}/reply", json={"text": "您好，我是小李"})).status == 200
         call = rasa.called("say_as_agent")[0]
-        assert call[1:3] == ("user-1", "您好，我是小李") and call[3]["name"] == "小李" and call[4] == "callback"
+        assert call[:2] == ("user-1", "您好，我是小李") and call[2]["name"] == "小李" and call[3] == "callback"
         noted = await (await client.post(f"/api/tickets/{number}/notes", json={"body": "内部：已核实"})).json()
         assert noted["ticket"]["notes"][0]["body"] == "内部：已核实"
         assert len(rasa.called("say_as_agent")) == 1  # the note went nowhere
         moved = await client.post(f"/api/tickets/{number}/transfer", json={"queue": "senior"})
         assert (await moved.json())["ticket"]["queue"] == "senior"
-        assert rasa.called("execute")[-1][2] == "utter_transfer_senior"
+        assert rasa.called("execute")[-1][1] == "utter_transfer_senior"
         refused = await client.post(f"/api/tickets/{number}/claim", json={})
         assert refused.status == 403  # li is not senior
         client.session.cookie_jar.clear()
@@ -141,19 +141,19 @@ def test_reply_note_transfer_and_resolve(console_settings, console_db, world):
         await client.post(f"/api/tickets/{number}/claim", json={})
         resolved = await (await client.post(f"/api/tickets/{number}/resolve", json={})).json()
         assert resolved["ticket"]["status"] == "resolved" and resolved["delivered"] is True
-        assert rasa.called("hand_back") == [("hand_back", "user-1", number, "callback")]
+        assert rasa.called("hand_back") == [("user-1", number, "callback")]
 
     run(console_settings, console_db, scenario)
 
 
 def test_transcript_after_a_sequence_number(console_settings, console_db, world):
     async def scenario(client, rasa):
-        rasa.tracker_events["user-1"] = [
+        rasa.add_events("user-1", *[
             {"event": "user", "text": "提现没到", "timestamp": 1.0},
             {"event": "bot", "text": "第1步…", "timestamp": 2.0, "data": {"buttons": [{"title": "解决了"}]}},
             {"event": "pause", "timestamp": 3.0},
             {"event": "bot", "text": "您好", "timestamp": 4.0, "metadata": {"agent": {"name": "小李", "number": "KF1"}}},
-        ]
+        ])
         await sign_in(client, "li")
         lines = (await (await client.get(f"/api/tickets/{world['queued']}/transcript")).json())["messages"]
         assert [line["role"] for line in lines] == ["user", "bot", "system", "agent"]

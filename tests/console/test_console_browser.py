@@ -11,7 +11,7 @@ import re
 import threading
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Tuple
+from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
 
@@ -29,6 +29,7 @@ from bot.settings import Settings  # noqa: E402
 from bot.tickets import store  # noqa: E402
 from bot.tickets.database import Database  # noqa: E402
 from bot.tickets.migrate import upgrade  # noqa: E402
+from tests.console.conftest import FakeRasa  # noqa: E402
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -37,59 +38,6 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 10_000
 PASSWORD = "correct-horse-42"
 CONVERSATION = "user-4711"
-
-
-class FakeRasa:
-    """Stands in for RasaClient: records every call, serves a list of tracker events."""
-
-    def __init__(self) -> None:
-        self.trackers: Dict[str, List[Dict[str, Any]]] = {}
-        self.calls: List[Tuple[str, Tuple[Any, ...]]] = []
-        self._lock = threading.Lock()
-
-    def add_events(self, conversation_id: str, *events: Dict[str, Any]) -> None:
-        with self._lock:
-            self.trackers.setdefault(conversation_id, []).extend(events)
-
-    def called(self, name: str) -> List[Tuple[Any, ...]]:
-        with self._lock:
-            return [args for call, args in self.calls if call == name]
-
-    def call_count(self) -> int:
-        with self._lock:
-            return len(self.calls)
-
-    def _record(self, name: str, *args: Any) -> None:
-        with self._lock:
-            self.calls.append((name, args))
-
-    async def events(self, conversation_id: str) -> List[Dict[str, Any]]:
-        with self._lock:
-            return [dict(event) for event in self.trackers.get(conversation_id, [])]
-
-    async def append(self, conversation_id: str, events: List[Dict[str, Any]], channel: str | None = None) -> None:
-        self._record("append", conversation_id, events, channel)
-        self.add_events(conversation_id, *events)
-
-    async def execute(self, conversation_id: str, action: str, channel: str) -> None:
-        self._record("execute", conversation_id, action, channel)
-
-    async def trigger_intent(self, conversation_id: str, intent: str, entities: Dict[str, str], channel: str) -> None:
-        self._record("trigger_intent", conversation_id, intent, entities, channel)
-
-    async def say_as_agent(self, conversation_id: str, text: str, agent: Dict[str, str], channel: str) -> None:
-        self._record("say_as_agent", conversation_id, text, agent, channel)
-        self.add_events(conversation_id, {"event": "bot", "text": text, "metadata": {"agent": agent}, "timestamp": 40.0})
-
-    async def hand_back(self, conversation_id: str, ticket_number: str, channel: str) -> None:
-        self._record("hand_back", conversation_id, ticket_number, channel)
-        self.add_events(conversation_id, {"event": "resume", "timestamp": 50.0})
-
-    async def introduce_agent(self, conversation_id: str, name: str, number: str, channel: str) -> None:
-        self._record("introduce_agent", conversation_id, name, number, channel)
-
-    async def close(self) -> None:
-        self._record("close")
 
 
 class ConsoleServer:
