@@ -42,7 +42,7 @@ def hand_off(session: Session, ticket: Ticket, settings: Settings, now: datetime
     if not hours.is_open(now):
         return HandoffDecision(CLOSED, next_opening=hours.next_opening(now))
     serving = store.online_agents(session, settings.presence_timeout_s, ticket.queue, now)
-    waiting = len(store.waiting(session, (ticket.queue,)))
+    waiting = store.waiting_count(session, ticket.queue)
     if not serving or waiting >= settings.queue_limit:
         return HandoffDecision(BUSY)
     position = store.enqueue(session, ticket, now)

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import List, Sequence
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.tickets.models import (
@@ -190,8 +190,28 @@ def enqueue(session: Session, ticket: Ticket, now: datetime | None = None) -> in
 
 
 def queue_position(session: Session, ticket: Ticket) -> int:
-    ahead = [t.id for t in waiting(session, (ticket.queue,))]
-    return ahead.index(ticket.id) + 1 if ticket.id in ahead else 0
+    """1 for the next in line; 0 when the ticket is not waiting. Counted in SQL, not loaded."""
+    if ticket.status != QUEUED:
+        return 0
+    rank = 0 if ticket.priority == HIGH else 1
+    earlier = or_(
+        Ticket.queued_at < ticket.queued_at,
+        and_(Ticket.queued_at == ticket.queued_at, Ticket.id < ticket.id),
+    )
+    ahead = session.execute(
+        select(func.count()).select_from(Ticket).where(
+            Ticket.status == QUEUED,
+            Ticket.queue == ticket.queue,
+            or_(_PRIORITY_ORDER < rank, and_(_PRIORITY_ORDER == rank, earlier)),
+        )
+    ).scalar_one()
+    return ahead + 1
+
+
+def waiting_count(session: Session, queue: str) -> int:
+    return session.execute(
+        select(func.count()).select_from(Ticket).where(Ticket.status == QUEUED, Ticket.queue == queue)
+    ).scalar_one()
 
 
 def _load_for_agent(session: Session, agent: Agent) -> int:
