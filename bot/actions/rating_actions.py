@@ -15,23 +15,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from bot.actions.ticket_form import SKIPPED
+from bot.actions.ticket_form import SKIPPED, answering
+from bot.actions.tracker_reading import latest_text
 from bot.content.ticket_rules import load_ticket_rules
 from bot.nlu.normalize import normalize
 from bot.tickets import store
 from bot.tickets.database import StoreUnavailable, get_database
 
-REQUESTED_SLOT = "requested_slot"
 RATING_SLOTS = ("rating_ticket", "rating_score", "rating_comment", "rating_attempts")
 #: After this many answers that are not a score, the form gives up politely.
 MAX_RATING_ATTEMPTS = 2
-
-
-def _entity(tracker: Tracker, name: str) -> str | None:
-    return next(
-        (str(e.get("value")) for e in tracker.latest_message.get("entities") or [] if e.get("entity") == name),
-        None,
-    )
 
 
 class ActionHandback(Action):
@@ -42,7 +35,7 @@ class ActionHandback(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         dispatcher.utter_message(response="utter_handback")
-        number = _entity(tracker, "ticket_id") or tracker.get_slot("ticket_number")
+        number = next(tracker.get_latest_entity_values("ticket_id"), None) or tracker.get_slot("ticket_number")
         return [SlotSet(slot, None) for slot in RATING_SLOTS] + [SlotSet("rating_ticket", number)]
 
 
@@ -53,10 +46,10 @@ class ValidateRatingForm(FormValidationAction):
     async def extract_rating_score(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        if tracker.get_slot(REQUESTED_SLOT) != "rating_score":
+        if not answering(tracker, "rating_score"):
             return {}
         rules = load_ticket_rules()
-        text = normalize(tracker.latest_message.get("text") or "")
+        text = latest_text(tracker)
         score = rules.rating_in(text)
         if score is not None:
             return {"rating_score": str(score)}
@@ -70,7 +63,7 @@ class ValidateRatingForm(FormValidationAction):
     async def extract_rating_comment(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        if tracker.get_slot(REQUESTED_SLOT) != "rating_comment":
+        if not answering(tracker, "rating_comment"):
             return {}
         text = (tracker.latest_message.get("text") or "").strip()
         rules = load_ticket_rules()

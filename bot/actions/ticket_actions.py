@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Dict, List
+from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, ConversationPaused, ConversationResumed, EventType, SlotSet
@@ -41,8 +42,6 @@ CONTEXT_SLOTS = ("ticket_category", "ticket_steps", "ticket_priority", "ticket_q
 
 def local_time_parts(moment: datetime, prefix: str) -> Dict[str, str]:
     """Month, day and clock of `moment` in the service time zone, for a response's {…}."""
-    from zoneinfo import ZoneInfo
-
     local = moment.astimezone(ZoneInfo(get_settings().service_timezone))
     return {f"{prefix}_month": str(local.month), f"{prefix}_day": str(local.day), f"{prefix}_time": f"{local:%H:%M}"}
 
@@ -164,25 +163,24 @@ class ActionTicketStatus(Action):
         return "action_ticket_status"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        numbers = [e.get("value") for e in tracker.latest_message.get("entities") or [] if e.get("entity") == "ticket_id"]
+        number = next(tracker.get_latest_entity_values("ticket_id"), None)
         try:
             with get_database().session() as session:
-                if numbers:
-                    ticket = store.ticket_for_user(session, str(numbers[0]), tracker.sender_id)
-                    tickets = [ticket] if ticket is not None else []
-                    if not tickets:
-                        # Unknown and someone else's read the same: nothing is revealed.
-                        dispatcher.utter_message(response="utter_ticket_not_found")
-                        return []
-                else:
+                if number is None:
                     tickets = store.tickets_for_user(session, tracker.sender_id)
-                    if not tickets:
-                        dispatcher.utter_message(response="utter_ticket_none")
-                        return []
+                    nothing = "utter_ticket_none"
+                else:
+                    ticket = store.ticket_for_user(session, str(number), tracker.sender_id)
+                    tickets = [] if ticket is None else [ticket]
+                    # Unknown and someone else's read the same: nothing is revealed.
+                    nothing = "utter_ticket_not_found"
                 for ticket in tickets:
                     utter_status(dispatcher, ticket)
         except StoreUnavailable:
             dispatcher.utter_message(response="utter_ticket_store_down_status")
+            return []
+        if not tickets:
+            dispatcher.utter_message(response=nothing)
         return []
 
 

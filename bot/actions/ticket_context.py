@@ -12,6 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
 from bot.actions.guide_actions import open_position
+from bot.actions.tracker_reading import latest_intent
 from bot.content.progress import tried_steps
 from bot.content.ticket_rules import OTHER, TicketRules
 from bot.nlu.normalize import normalize
@@ -43,7 +44,7 @@ def _user_texts(tracker: Tracker) -> List[str]:
 
 def read_context(tracker: Tracker, rules: TicketRules, reason: str) -> TicketContext:
     """The ticket's facts from the open guide, the last unsolved guide and the words used."""
-    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    intent = latest_intent(tracker)
     position = open_position(tracker)
     description = None
     if intent in URGENT_INTENTS:

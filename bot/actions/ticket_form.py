@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from bot.actions.tracker_reading import latest_intent, latest_text
 from bot.content.ticket_rules import load_ticket_rules
 from bot.nlu.entity_patterns import find_amounts, find_emails, find_phones, find_times, format_decimal
 from bot.nlu.normalize import normalize
@@ -28,6 +29,15 @@ REQUESTED_SLOT = "requested_slot"
 MAX_AMOUNT = Decimal("100000000")
 MAX_TIME_CHARS = 64
 SHORT_ANSWER_CHARS = 20
+
+
+def answering(tracker: Tracker, slot: str | None = None) -> bool:
+    """Whether the latest message answers the active form's question (about `slot`).
+
+    False for the message that opened the form: nothing is read from it.
+    """
+    requested = tracker.get_slot(REQUESTED_SLOT)
+    return requested is not None and (slot is None or requested == slot)
 
 
 def parse_contact(text: str) -> str | None:
@@ -70,20 +80,13 @@ class ValidateTicketForm(FormValidationAction):
         return [slot for slot in domain_slots if slot in wanted]
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        if self._answering(tracker) and self._wants_to_cancel(tracker):
+        if answering(tracker) and self._wants_to_cancel(tracker):
             return [SlotSet("ticket_cancelled", True), SlotSet(REQUESTED_SLOT, None)]
         return await super().run(dispatcher, tracker, domain)
 
     @staticmethod
-    def _answering(tracker: Tracker, slot: str | None = None) -> bool:
-        """Whether the latest message answers the form's question (about `slot`)."""
-        requested = tracker.get_slot(REQUESTED_SLOT)
-        return requested is not None and (slot is None or requested == slot)
-
-    @staticmethod
     def _wants_to_cancel(tracker: Tracker) -> bool:
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        return intent == "cancel" or load_ticket_rules().is_cancel(normalize(tracker.latest_message.get("text") or ""))
+        return latest_intent(tracker) == "cancel" or load_ticket_rules().is_cancel(latest_text(tracker))
 
     def _skipped(self, slot: str, text: str, dispatcher: CollectingDispatcher) -> Dict[str, Any] | None:
         rules = load_ticket_rules()
@@ -97,7 +100,7 @@ class ValidateTicketForm(FormValidationAction):
     async def extract_ticket_contact(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        if not self._answering(tracker, "ticket_contact"):
+        if not answering(tracker, "ticket_contact"):
             return {}
         text = tracker.latest_message.get("text") or ""
         contact = parse_contact(text)
@@ -112,7 +115,7 @@ class ValidateTicketForm(FormValidationAction):
     async def extract_ticket_txn_time(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        if not self._answering(tracker, "ticket_txn_time"):
+        if not answering(tracker, "ticket_txn_time"):
             return {}
         text = tracker.latest_message.get("text") or ""
         skipped = self._skipped("ticket_txn_time", text, dispatcher)
@@ -126,7 +129,7 @@ class ValidateTicketForm(FormValidationAction):
     async def extract_ticket_amount(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        if not self._answering(tracker, "ticket_amount"):
+        if not answering(tracker, "ticket_amount"):
             return {}
         text = tracker.latest_message.get("text") or ""
         amount = parse_amount(text)
@@ -141,7 +144,7 @@ class ValidateTicketForm(FormValidationAction):
     async def extract_ticket_description(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        if not self._answering(tracker, "ticket_description"):
+        if not answering(tracker, "ticket_description"):
             return {}
         text = (tracker.latest_message.get("text") or "").strip()
         if not text:

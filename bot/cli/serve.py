@@ -71,9 +71,7 @@ def child_environment(settings: Settings, token: str) -> Dict[str, str]:
         {
             "SANIC_HOST": settings.action_host,  # `rasa run actions` has no host option
             "OKPAY_ACTION_ENDPOINT_URL": settings.action_endpoint_url,
-            "OKPAY_TRACKER_DB": str(settings.resolve(settings.tracker_db)),
-            "OKPAY_RASA_TOKEN": token,
-            "OKPAY_CALLBACK_URL": settings.callback_url,
+            "OKPAY_RASA_TOKEN": token,  # the one made up for this start when none is set
             "TF_INTER_OP_PARALLELISM_THREADS": str(settings.tf_threads),
             "TF_INTRA_OP_PARALLELISM_THREADS": str(settings.tf_threads),
             "PYTHONPATH": str(PROJECT_ROOT) + os.pathsep + env.get("PYTHONPATH", ""),

@@ -71,7 +71,7 @@ async def signed_in(request: web.Request, handler: Callable) -> web.StreamRespon
         return await handler(request)
     console = request.app[CONSOLE]
     token = request.cookies.get(sessions.COOKIE) or _bearer(request)
-    agent = await console.db(partial(_touch, token=token, console=console))
+    agent = await console.db(partial(_touch, token=token))
     if agent is None:
         if request.path.startswith("/api/"):
             raise ApiError(401, "not_signed_in")
@@ -85,7 +85,7 @@ def _bearer(request: web.Request) -> str | None:
     return header[7:] if header.startswith("Bearer ") else None
 
 
-def _touch(session: Session, token: str | None, console: Console) -> Dict[str, Any] | None:
+def _touch(session: Session, token: str | None) -> Dict[str, Any] | None:
     agent = sessions.agent_for_token(session, token)
     if agent is None:
         return None

@@ -18,7 +18,6 @@ from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.tickets.models import (
-    ACTIVE_STATUSES,
     ASSIGNED,
     ASSIGNED_TO,
     CANCELLED,
@@ -376,6 +375,3 @@ def measured_handling_minutes(session: Session, sample: int = 50, minimum: int =
         return None
     return statistics.median((resolved - claimed).total_seconds() / 60 for claimed, resolved in rows)
 
-
-def is_active(ticket: Ticket) -> bool:
-    return ticket.status in ACTIVE_STATUSES

@@ -178,20 +178,16 @@ def test_a_step_number_out_of_range_is_clamped(make_tracker, dispatcher):
 
 
 def test_an_unsolved_guide_offers_a_person_and_keeps_the_steps(make_tracker, dispatcher):
-    from bot.actions.guide_actions import ActionGuideAdvance
-
     tracker = make_tracker(text="还是没到", intent="deny", slots={
         "guide": "withdraw_not_arrived", "guide_step": 3.0, "guide_done_steps": [], "guide_active": True})
     events = ActionGuideAdvance().run(dispatcher, tracker, {})
-    slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    slots = slots_of(events)
     assert dispatcher.messages[-1]["response"] == "utter_guide_exhausted"
     assert slots["last_guide"] == "withdraw_not_arrived"
     assert slots["last_guide_steps"] == ["working_days", "check_status", "check_card"]
 
 
 def test_yes_to_the_offer_of_a_person_starts_the_ticket(make_tracker, dispatcher):
-    from bot.actions.guide_actions import ActionGuideAdvance
-
     events = [
         {"event": "user", "text": "还是没到", "parse_data": {"intent": {"name": "deny"}}},
         {"event": "action", "name": "action_guide_advance"},

@@ -8,12 +8,8 @@ import pytest
 from bot.actions.rating_actions import ActionHandback, ActionSaveRating, ValidateRatingForm
 from bot.actions.ticket_form import SKIPPED
 from bot.tickets import store
-from tests.conftest import uttered
+from tests.conftest import slots_of, uttered
 from tests.ticket_factories import make_ticket
-
-
-def slots_of(events):
-    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
 
 
 def rate(make_tracker, dispatcher, domain, text, requested="rating_score", **slots):

@@ -16,12 +16,8 @@ from bot.actions.ticket_actions import (
 from bot.actions.ticket_form import SKIPPED
 from bot.tickets import store
 from bot.tickets.models import CANCELLED, HIGH, ONLINE, OPEN, QUEUED, SENIOR_QUEUE, Ticket
-from tests.conftest import uttered
+from tests.conftest import slots_of, uttered
 from tests.ticket_factories import make_agent, make_ticket
-
-
-def slots_of(events):
-    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
 
 
 def kinds(events):

@@ -7,13 +7,10 @@ from decimal import Decimal
 import pytest
 
 from bot.actions.ticket_form import SKIPPED, ValidateTicketForm, parse_amount, parse_contact, parse_txn_time
-from tests.conftest import uttered
+from tests.conftest import slots_of, uttered
 
 FORM = {"name": "ticket_form"}
 
-
-def slots_of(events):
-    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
 
 
 def answer(make_tracker, dispatcher, domain, text, requested, intent="out_of_scope", **slots):

@@ -1,0 +1,19 @@
+"""The servers started by `bot.cli.serve` all get the same settings."""
+from pathlib import Path
+
+from bot.cli.serve import child_environment
+from bot.settings import PROJECT_ROOT, Settings
+
+
+def test_every_setting_reaches_the_child_processes(tmp_path):
+    settings = Settings(
+        tracker_db=Path("var/t.db"), ticket_db=tmp_path / "tickets.db", callback_url="http://127.0.0.1:9/bot",
+        service_hours="08:00-20:00", console_port=6001,
+    )
+    env = child_environment(settings, token="made-up")
+    assert env["OKPAY_TRACKER_DB"] == str(PROJECT_ROOT / "var/t.db")  # relative paths resolved
+    assert env["OKPAY_DATABASE_URL"] == f"sqlite:///{tmp_path / 'tickets.db'}"
+    assert env["OKPAY_CALLBACK_URL"] == "http://127.0.0.1:9/bot"
+    assert env["OKPAY_SERVICE_HOURS"] == "08:00-20:00" and env["OKPAY_CONSOLE_PORT"] == "6001"
+    assert env["OKPAY_RASA_TOKEN"] == "made-up"
+    assert env["OKPAY_ACTION_ENDPOINT_URL"] == settings.action_endpoint_url
