@@ -64,6 +64,45 @@ class Settings(BaseSettings):
     #: Where Rasa's callback channel posts the bot's messages.
     callback_url: str = "http://127.0.0.1:5034/bot"
 
+    #: Redis, when several Rasa processes serve the same users: socket.io
+    #: fan-out of the widget and de-duplication of webhook retries across
+    #: processes. Empty: one process, kept in memory.
+    redis_url: str = ""
+    #: Longest user message handed to the bot, in characters; longer ones are cut.
+    max_message_chars: int = 2000
+    #: Largest webhook body accepted, in bytes (WeChat XML, Telegram JSON).
+    max_webhook_bytes: int = 64 * 1024
+
+    #: The in-app chat widget (socket.io). The host app signs a JWT whose
+    #: `sub` is the user; empty secret: `bot.cli.serve` makes one per start
+    #: (development), production must set it or the widget stays off.
+    widget_jwt_secret: str = ""
+    widget_jwt_algorithm: str = "HS256"
+    #: Pages allowed to open the widget's socket (comma-separated origins);
+    #: empty: the console's own origin, where the demo page is.
+    widget_allowed_origins: str = ""
+    #: How long an anonymous visitor's session token is valid.
+    widget_anonymous_days: int = 30
+
+    #: WeChat official account (微信公众号). Token and app id/secret from the
+    #: account's 基本配置 page; the EncodingAESKey only for safe (encrypted) mode.
+    wechat_token: str = ""
+    wechat_app_id: str = ""
+    wechat_app_secret: str = ""
+    wechat_aes_key: str = ""
+    wechat_api_url: str = "https://api.weixin.qq.com/cgi-bin/"
+    #: WeChat gives up on a reply after 5 s; answer passively until this many
+    #: seconds, then by the customer-service API.
+    wechat_reply_deadline_s: float = 4.0
+
+    #: Telegram bot. The secret token is what setWebhook was given; Telegram
+    #: sends it back in X-Telegram-Bot-Api-Secret-Token with every update.
+    telegram_token: str = ""
+    telegram_secret_token: str = ""
+    telegram_api_url: str = "https://api.telegram.org"
+    #: The public HTTPS URL of /webhooks/telegram/webhook, for `python -m bot.channels.telegram set-webhook`.
+    telegram_webhook_url: str = ""
+
     class Config:
         env_prefix = "OKPAY_"
 
@@ -88,6 +127,12 @@ class Settings(BaseSettings):
     @property
     def console_url(self) -> str:
         return f"http://{self.console_host}:{self.console_port}"
+
+    @property
+    def widget_origins(self) -> list:
+        """Origins allowed to open the widget's socket."""
+        configured = [origin.strip() for origin in self.widget_allowed_origins.split(",") if origin.strip()]
+        return configured or [self.console_url, f"http://localhost:{self.console_port}"]
 
     def resolve(self, path: Path) -> Path:
         """`path` relative to the project root unless it is absolute."""

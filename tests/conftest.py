@@ -83,3 +83,28 @@ def uttered(dispatcher: CollectingDispatcher) -> List[str]:
 
 def slots_of(events: List[Dict[str, Any]]) -> Dict[str, Any]:
     return {event["name"]: event["value"] for event in events if event.get("event") == "slot"}
+
+
+class RedisURL(str):
+    """The local Redis URL, with a key prefix of this test's own (deleted afterwards)."""
+
+    prefix: str
+
+
+@pytest.fixture
+def redis_url():
+    import uuid
+
+    import redis
+
+    url = RedisURL("redis://127.0.0.1:6379/0")
+    url.prefix = f"okpay-test:{uuid.uuid4().hex}:"
+    client = redis.Redis.from_url(url, socket_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        pytest.fail(f"these tests need Redis on 127.0.0.1:6379 ({error})")
+    yield url
+    for key in client.scan_iter(url.prefix + "*"):
+        client.delete(key)
+    client.close()

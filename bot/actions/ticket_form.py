@@ -31,12 +31,20 @@ MAX_TIME_CHARS = 64
 SHORT_ANSWER_CHARS = 20
 
 
+#: What a channel sends for an image, voice message, location … (bot/channels/common.py).
+UNREADABLE_INTENT = "EXTERNAL_unsupported_message"
+
+
 def answering(tracker: Tracker, slot: str | None = None) -> bool:
     """Whether the latest message answers the active form's question (about `slot`).
 
-    False for the message that opened the form: nothing is read from it.
+    False for the message that opened the form: nothing is read from it; and
+    for what a channel could not read (an image, a voice message): a rule
+    explains that and the form asks again.
     """
     requested = tracker.get_slot(REQUESTED_SLOT)
+    if latest_intent(tracker) == UNREADABLE_INTENT:
+        return False
     return requested is not None and (slot is None or requested == slot)
 
 

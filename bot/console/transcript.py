@@ -4,6 +4,8 @@ from __future__ import annotations
 from typing import Any, Dict, Iterable, List
 
 USER, BOT, AGENT, SYSTEM = "user", "bot", "agent", "system"
+#: What a channel sends when the user sends something it cannot read (bot/channels/common.py).
+UNREADABLE = "/EXTERNAL_unsupported_message"
 
 
 def transcript(events: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -17,9 +19,13 @@ def transcript(events: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
         kind = event.get("event")
         if kind == "user":
             text = event.get("text") or ""
-            if text.startswith("/EXTERNAL_"):
+            line = {"seq": seq, "role": USER, "text": text, "time": event.get("timestamp")}
+            if text.startswith(UNREADABLE):
+                # An image, voice message … that the channel could not pass on: the agent is told what it was.
+                line.update(text="", unreadable=(event.get("metadata") or {}).get("message_kind") or "other")
+            elif text.startswith("/EXTERNAL_"):
                 continue
-            lines.append({"seq": seq, "role": USER, "text": text, "time": event.get("timestamp")})
+            lines.append(line)
         elif kind == "bot":
             metadata = event.get("metadata") or {}
             data = event.get("data") or {}

@@ -59,6 +59,8 @@ ASSIGNED_TO = "assigned"
 TRANSFERRED = "transferred"
 NOTE = "note"
 RATED = "rated"
+#: A message to the user that the channel refused (body: channel and reason code).
+UNDELIVERED = "undelivered"
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

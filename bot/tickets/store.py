@@ -34,6 +34,7 @@ from bot.tickets.models import (
     SENIOR_QUEUE,
     STATUS_CHANGED,
     TRANSFERRED,
+    UNDELIVERED,
     Agent,
     Rating,
     Ticket,
@@ -259,6 +260,27 @@ def add_note(session: Session, ticket: Ticket, agent: Agent, body: str, now: dat
     ticket.updated_at = now
     session.flush()
     return event
+
+
+def record_undelivered(
+    session: Session, conversation_id: str, channel: str, reason: str, now: datetime | None = None
+) -> Ticket | None:
+    """Notes on the user's latest ticket that `channel` refused a message to them.
+
+    For example WeChat's 48-hour window: the agent sees it on the ticket and
+    contacts the user another way (the ticket's contact). None if the user
+    has no ticket.
+    """
+    ticket = session.execute(
+        select(Ticket).where(Ticket.conversation_id == conversation_id).order_by(Ticket.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    if ticket is None:
+        return None
+    now = now or utcnow()
+    _record(session, ticket, UNDELIVERED, now, body=f"{channel}:{reason}")
+    ticket.updated_at = now
+    session.flush()
+    return ticket
 
 
 def transfer(

@@ -19,6 +19,7 @@ from bot.tickets.models import (
     RESOLVED,
     SENIOR_QUEUE,
     SUPERVISOR,
+    UNDELIVERED,
     Rating,
     Ticket,
     TicketEvent,
@@ -224,3 +225,13 @@ def test_two_agents_claiming_at_the_same_instant_one_wins(database):
         ticket = session.get(Ticket, ticket_id)
         assert ticket.assigned_agent_id in agents
         assert [e.kind for e in ticket.history].count("assigned") == 1
+
+
+def test_an_undelivered_message_is_noted_on_the_users_latest_ticket(database):
+    with database.session() as session:
+        older = make_ticket(session, conversation_id="wechat:o1")
+        latest = make_ticket(session, conversation_id="wechat:o1")
+        ticket = store.record_undelivered(session, "wechat:o1", "wechat", "window_closed")
+        assert ticket.id == latest.id != older.id
+        assert [e.body for e in latest.history if e.kind == UNDELIVERED] == ["wechat:window_closed"]
+        assert store.record_undelivered(session, "wechat:nobody", "wechat", "window_closed") is None

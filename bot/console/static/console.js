@@ -16,6 +16,15 @@
     not_understood: "机器人没能理解用户的问题",
     urgent: "紧急问题（账户安全或资金）",
   };
+  // What a user sent that the channel could not pass on (transcript "unreadable").
+  var UNREADABLE_LABELS = { image: "图片", voice: "语音", video: "视频", location: "位置", file: "文件",
+    sticker: "表情", link: "链接", other: "一条非文字消息" };
+  // Messages a channel refused (ticket history "undelivered", body "channel:reason").
+  var UNDELIVERED_LABELS = {
+    "wechat:window_closed": "微信消息未送达：用户超过 48 小时没有发消息，微信不允许再主动回复，请按工单里的联系方式联系用户",
+    "wechat:blocked": "微信消息未送达：用户已取消关注公众号，请按工单里的联系方式联系用户",
+    "telegram:blocked": "Telegram 消息未送达：用户已停用或屏蔽机器人，请按工单里的联系方式联系用户"
+  };
   var SYSTEM_LABELS = { pause: "已转人工", resume: "已交还机器人" };
   var NOT_DELIVERED = "已保存，但消息没能送达用户";
   var PENDING_NOTICE_KEY = "okpay-console-notice";
@@ -431,6 +440,8 @@
         el("div", { class: "msg-meta" }, el("span", { class: "msg-who" }, who),
           el("span", { class: "msg-time" }, formatClock(line.time))),
         line.text ? el("div", { class: "msg-body" }, line.text) : null,
+        line.unreadable ? el("div", { class: "msg-body msg-unreadable" },
+          "［用户发来" + (UNREADABLE_LABELS[line.unreadable] || UNREADABLE_LABELS.other) + "，这里无法显示］") : null,
         chips);
     }
 
@@ -484,6 +495,7 @@
         }
         case "note": return who + "添加了内部备注";
         case "rated": return "用户评价 " + (entry.body || "") + " 分";
+        case "undelivered": return UNDELIVERED_LABELS[entry.body] || ("消息未能送达用户（" + (entry.body || "") + "）");
         default: return who + entry.kind;
       }
     }

@@ -1,0 +1,122 @@
+"""What every channel shares: conversation ids, the user's text, buttons, agent names.
+
+Conversation ids carry the channel (`wechat:<openid>`, `telegram:<chat id>`,
+`widget:u:<user>`), so two channels never share a tracker by accident and the
+console can tell where a user is.
+"""
+from __future__ import annotations
+
+import logging
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Sequence
+
+import yaml
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
+
+MESSAGES_FILE = Path(__file__).with_name("messages.yml")
+#: Sent by a channel (not typed) when the user sends something it cannot read
+#: (image, voice, location …); the message's metadata says what it was.
+UNSUPPORTED_MESSAGE = "/EXTERNAL_unsupported_message"
+Button = Dict[str, Any]
+
+
+@lru_cache(maxsize=1)
+def channel_messages() -> Dict[str, str]:
+    with MESSAGES_FILE.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def conversation_id(channel: str, user: str) -> str:
+    return f"{channel}:{user}"
+
+
+def channel_user(conversation: str, channel: str) -> str:
+    """The channel's own user id (openid, chat id) inside a conversation id."""
+    prefix = f"{channel}:"
+    return conversation[len(prefix):] if conversation.startswith(prefix) else conversation
+
+
+def user_text(raw: Any, limit: int) -> str:
+    """The text handed to Rasa: trimmed, at most `limit` characters.
+
+    `/EXTERNAL_…` intents are for the console and the channels only: typed by
+    a user they lose their slash and are read as plain words.
+    """
+    text = raw.strip() if isinstance(raw, str) else ""
+    text = text[:limit]
+    if text.startswith("/EXTERNAL_"):
+        text = text[1:]
+    return text
+
+
+def numbered_options(text: str, buttons: Sequence[Button]) -> str:
+    """`text` with its buttons as "1. title" lines, for channels without buttons."""
+    if not buttons:
+        return text
+    lines = [f"{index}. {button.get('title', '')}" for index, button in enumerate(buttons, start=1)]
+    return "\n".join([text.rstrip(), *lines, channel_messages()["choose_by_number"]])
+
+
+def chosen_payload(text: str, buttons: Sequence[Button]) -> str | None:
+    """The payload of the button whose number `text` is ("2", "２", " 2 "), else None."""
+    number = unicodedata.normalize("NFKC", text or "").strip().rstrip(".。")
+    if not number.isdigit() or not buttons:
+        return None
+    index = int(number)
+    return buttons[index - 1].get("payload") if 1 <= index <= len(buttons) else None
+
+
+def pending_buttons(events: Iterable[Dict[str, Any]]) -> List[Button]:
+    """The buttons of the bot's latest message, if the user has not written since."""
+    buttons: List[Button] = []
+    for event in events:
+        kind = event.get("event")
+        if kind == "user":
+            buttons = []
+        elif kind == "bot":
+            buttons = list((event.get("data") or {}).get("buttons") or [])
+    return buttons
+
+
+async def conversation_events(request_app: Any, conversation: str) -> List[Dict[str, Any]]:
+    """The tracker's events of `conversation` from Rasa's tracker store ([] if none)."""
+    tracker = await request_app.ctx.agent.tracker_store.retrieve(conversation)
+    return [] if tracker is None else [event.as_dict() for event in tracker.events]
+
+
+def agent_of(message: Dict[str, Any]) -> Dict[str, str] | None:
+    """The agent who wrote `message` (set by the console), or None for the bot."""
+    agent = message.get("agent")
+    return agent if isinstance(agent, dict) and agent.get("name") else None
+
+
+def with_agent_name(text: str, message: Dict[str, Any]) -> str:
+    """`text` prefixed with the agent's name and number when an agent wrote it."""
+    agent = agent_of(message)
+    if agent is None:
+        return text
+    return channel_messages()["agent_prefix"].format(name=agent["name"], number=agent.get("number", "")) + text
+
+
+def missing_settings(values: Dict[str, Any]) -> List[str]:
+    """The OKPAY_* variables among `values` (setting name → value) that are empty."""
+    return [f"OKPAY_{name.upper()}" for name, value in values.items() if not value]
+
+
+def disabled_blueprint(channel: str, missing: Sequence[str]) -> Blueprint:
+    """A channel left off: one log line at start, 404 with the reason on its webhook."""
+    logger.warning("The %s channel is off: set %s to turn it on.", channel, ", ".join(missing))
+    blueprint = Blueprint(f"{channel}_off", url_prefix=None)
+
+    async def off(_: Request, path: str = "") -> HTTPResponse:
+        return response.json({"error": "channel_off", "channel": channel, "missing": list(missing)}, status=404)
+
+    blueprint.add_route(off, "/", methods=["GET", "POST"], name=f"{channel}_off_root")
+    blueprint.add_route(off, "/<path:path>", methods=["GET", "POST"], name=f"{channel}_off_path")
+    return blueprint

@@ -1,0 +1,259 @@
+"""WeChat official account (微信公众号): GET/POST /webhooks/wechat/webhook.
+
+WeChat pushes each user message as XML, signed with the account's token
+(and encrypted in safe mode), waits 5 s for a passive reply and otherwise
+delivers it again, up to 3 times. So: every request's signature is checked;
+a delivery is handed to the bot once (`ReplayGuard`); an answer ready within
+`wechat_reply_deadline_s` is the passive reply, a later one (and an agent's
+message) goes through the customer-service API (`wechat_output`).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any, Awaitable, Callable, Dict, List, Set, Tuple
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidSignatureException
+from wechatpy.replies import TextReply
+from wechatpy.utils import check_signature
+
+from bot.channels import common
+from bot.channels.replays import ReplayGuard
+from bot.channels.wechat_output import CHANNEL, ReplyCollector, WeChatOutput, WeChatSender
+from bot.channels.wechat_xml import BadXML, Incoming, parse_xml
+from bot.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["WeChatInput", "WeChatOutput"]
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+SUCCESS = "success"  # WeChat's "received, no reply": it neither retries nor shows anything
+#: What a new follower says, so the bot welcomes them.
+GREETING = "/greet"
+
+
+def _error(status: int, error: str, message: str = "") -> HTTPResponse:
+    return response.json({"error": error, "message": message}, status=status)
+
+
+def _success() -> HTTPResponse:
+    return response.text(SUCCESS)
+
+
+class _Refused(Exception):
+    """A request answered with an error and not processed."""
+
+    def __init__(self, reply: HTTPResponse) -> None:
+        self.reply = reply
+
+
+class WeChatInput(InputChannel):
+    """The channel; its settings come from `bot.settings`, not credentials.yml.
+
+    `redis_prefix` namespaces its Redis keys (replays, access token); tests
+    pass their own.
+    """
+
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL
+
+    @classmethod
+    def from_credentials(cls, credentials: Dict[str, Any] | None) -> InputChannel:
+        return cls(get_settings())
+
+    def __init__(self, settings: Settings | None = None, redis_prefix: str = "okpay:") -> None:
+        self.settings = settings or get_settings()
+        self.redis_prefix = redis_prefix
+        self.guard = ReplayGuard(self.settings.redis_url, prefix=f"{redis_prefix}seen:")
+        self._sender: WeChatSender | None = None
+        self._crypto: WeChatCrypto | None = None
+        #: Bots still answering after the deadline (a reference keeps the task alive).
+        self._background: Set[asyncio.Task] = set()
+
+    def _missing(self) -> List[str]:
+        s = self.settings
+        return common.missing_settings(
+            {"wechat_token": s.wechat_token, "wechat_app_id": s.wechat_app_id, "wechat_app_secret": s.wechat_app_secret}
+        )
+
+    def sender(self) -> WeChatSender:
+        if self._sender is None:
+            self._sender = WeChatSender(self.settings, self.redis_prefix)
+        return self._sender
+
+    def get_output_channel(self) -> WeChatOutput | None:
+        return None if self._missing() else WeChatOutput(self.sender())
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        missing = self._missing()
+        if not missing and self.settings.wechat_aes_key:
+            try:
+                s = self.settings
+                self._crypto = WeChatCrypto(s.wechat_token, s.wechat_aes_key, s.wechat_app_id)
+            except Exception:  # noqa: BLE001 - wrong length or not base64
+                logger.error("OKPAY_WECHAT_AES_KEY is not a valid EncodingAESKey (43 characters)")
+                missing = ["OKPAY_WECHAT_AES_KEY"]
+        if missing:
+            return common.disabled_blueprint(CHANNEL, missing)
+
+        blueprint = Blueprint("wechat_webhook", url_prefix=None)
+
+        async def verify(request: Request) -> HTTPResponse:
+            if not self._signed(request):
+                return _error(403, "bad_signature")
+            return response.text(request.args.get("echostr", ""))
+
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                incoming = await self._read(request)
+            except _Refused as refused:
+                return refused.reply
+            return await self._answer(request, incoming, on_new_message)
+
+        async def close(*_: Any) -> None:
+            await self.guard.close()
+
+        blueprint.add_route(verify, "/webhook", methods=["GET"], name="wechat_verify")
+        blueprint.add_route(receive, "/webhook", methods=["POST"], name="wechat_receive", stream=True)
+        blueprint.listener("after_server_stop")(close)
+        return blueprint
+
+    # --- reading a request -------------------------------------------------
+
+    def _signed(self, request: Request) -> bool:
+        signature, timestamp, nonce = (request.args.get(key) for key in ("signature", "timestamp", "nonce"))
+        if not (signature and timestamp and nonce):
+            return False
+        try:
+            check_signature(self.settings.wechat_token, signature, timestamp, nonce)
+        except InvalidSignatureException:
+            return False
+        return True
+
+    async def _body(self, request: Request) -> bytes:
+        limit = self.settings.max_webhook_bytes
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise _Refused(_error(413, "too_large"))
+        chunks, size = [], 0
+        while True:
+            chunk = await request.stream.read()
+            if chunk is None:
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > limit:
+                raise _Refused(_error(413, "too_large"))
+            chunks.append(chunk)
+
+    async def _read(self, request: Request) -> Incoming:
+        if not self._signed(request):
+            raise _Refused(_error(403, "bad_signature"))
+        body = await self._body(request)
+        safe_mode = request.args.get("encrypt_type", "raw") == "aes"
+        if safe_mode and self._crypto is None:
+            raise _Refused(_error(400, "aes_key_missing", "safe mode message but OKPAY_WECHAT_AES_KEY is not set"))
+        try:
+            fields = parse_xml(body)
+            if safe_mode:
+                fields = parse_xml(self._decrypt(request, fields).encode("utf-8"))
+            return Incoming.from_fields(fields)
+        except InvalidSignatureException:
+            raise _Refused(_error(403, "bad_msg_signature")) from None
+        except BadXML as error:
+            raise _Refused(_error(400, "bad_xml", str(error))) from None
+
+    def _decrypt(self, request: Request, envelope: Dict[str, Any]) -> str:
+        assert self._crypto is not None
+        if not isinstance(envelope.get("Encrypt"), str):
+            raise BadXML("safe mode message without Encrypt")
+        args = request.args
+        try:
+            return self._crypto.decrypt_message(
+                envelope, args.get("msg_signature", ""), args.get("timestamp"), args.get("nonce")
+            )
+        except InvalidSignatureException:
+            raise
+        except Exception as error:  # noqa: BLE001 - bad base64, padding, app id
+            raise BadXML(f"cannot decrypt: {error!r}") from error
+
+    # --- answering ----------------------------------------------------------
+
+    def _reply(self, request: Request, incoming: Incoming, content: str | None) -> HTTPResponse:
+        if not content:
+            return _success()
+        xml = TextReply(source=incoming.account, target=incoming.openid, content=content, time=int(time.time())).render()
+        if request.args.get("encrypt_type") == "aes" and self._crypto is not None:
+            xml = self._crypto.encrypt_message(xml, request.args.get("nonce"))
+        return response.text(xml, content_type="application/xml")
+
+    async def _answer(self, request: Request, incoming: Incoming, on_new_message: OnNewMessage) -> HTTPResponse:
+        handover = await self._handover(request, incoming)
+        if handover is None:
+            return _success()
+        key = incoming.replay_key
+        if not await self.guard.first_time(key):
+            logger.info("wechat: delivery %s seen already, not handed to the bot again", key)
+            return self._reply(request, incoming, await self.guard.saved_reply(key))
+        content = await self._run_bot(incoming, handover, on_new_message)
+        if content:
+            await self.guard.save_reply(key, content)
+        return self._reply(request, incoming, content)
+
+    async def _handover(self, request: Request, incoming: Incoming) -> Tuple[str, Dict[str, Any] | None] | None:
+        """What the bot is told (text, metadata), or None when nothing is handed over."""
+        if incoming.msg_type == "event":
+            return (GREETING, None) if incoming.event == "subscribe" else None
+        if incoming.msg_type != "text":
+            return common.UNSUPPORTED_MESSAGE, {"message_kind": incoming.unsupported_kind}
+        text = common.user_text(incoming.content, self.settings.max_message_chars)
+        if not text:
+            return None
+        conversation = common.conversation_id(CHANNEL, incoming.openid)
+        try:
+            buttons = common.pending_buttons(await common.conversation_events(request.app, conversation))
+        except Exception:  # noqa: BLE001 - without history a number is just text
+            logger.exception("wechat: could not read the history of %s", conversation)
+            buttons = []
+        return common.chosen_payload(text, buttons) or text, None
+
+    async def _run_bot(self, incoming: Incoming, handover: Tuple[str, Dict[str, Any] | None],
+                       on_new_message: OnNewMessage) -> str | None:
+        """The passive reply if the bot answers within the deadline; else None, the rest goes on in the background."""
+        text, metadata = handover
+        collector = ReplyCollector(self.sender(), incoming.openid)
+        message = UserMessage(text, collector, common.conversation_id(CHANNEL, incoming.openid),
+                              input_channel=CHANNEL, message_id=incoming.msg_id or None, metadata=metadata)
+        task = asyncio.create_task(on_new_message(message))
+        try:
+            done, _ = await asyncio.wait({task}, timeout=self.settings.wechat_reply_deadline_s)
+        except asyncio.CancelledError:  # WeChat hung up: still deliver the answer
+            self._finish_late(task, collector)
+            raise
+        if not done:
+            logger.info("wechat: the bot is slow for %s, answering by the customer-service API", message.sender_id)
+            self._finish_late(task, collector)
+            return None
+        if task.exception() is not None:
+            logger.error("wechat: the bot failed on a message of %s", message.sender_id, exc_info=task.exception())
+            return None
+        return collector.reply_text()
+
+    def _finish_late(self, task: asyncio.Task, collector: ReplyCollector) -> None:
+        async def finish() -> None:
+            await collector.go_live()
+            try:
+                await task
+            except Exception:  # noqa: BLE001
+                logger.exception("wechat: the bot failed on a late message of %s", collector.openid)
+
+        background = asyncio.create_task(finish())
+        self._background.add(background)
+        background.add_done_callback(self._background.discard)
