@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     #: Pages allowed to open the widget's socket (comma-separated origins);
     #: empty: the console's own origin, where the demo page is.
     widget_allowed_origins: str = ""
+    #: Where browsers reach Rasa's socket.io (behind a proxy: its public URL);
+    #: empty: Rasa's own address.
+    widget_socket_url: str = ""
     #: How long an anonymous visitor's session token is valid.
     widget_anonymous_days: int = 30
 
@@ -133,6 +136,10 @@ class Settings(BaseSettings):
         """Origins allowed to open the widget's socket."""
         configured = [origin.strip() for origin in self.widget_allowed_origins.split(",") if origin.strip()]
         return configured or [self.console_url, f"http://localhost:{self.console_port}"]
+
+    @property
+    def widget_server_url(self) -> str:
+        return self.widget_socket_url or self.rasa_url
 
     def resolve(self, path: Path) -> Path:
         """`path` relative to the project root unless it is absolute."""

@@ -102,6 +102,24 @@ def console_command() -> List[str]:
     return [sys.executable, "-m", "bot.console"]
 
 
+def with_widget_secret(settings: Settings) -> Settings:
+    """`settings`, with a widget token secret kept in var/ for development when none is set.
+
+    Kept in a file (readable by its owner only), so anonymous visitors keep
+    their conversations across restarts. Production must set
+    OKPAY_WIDGET_JWT_SECRET (the host app signs with it); without it the
+    widget stays off there.
+    """
+    if settings.widget_jwt_secret or settings.environment == "production":
+        return settings
+    path = settings.resolve(settings.tracker_db).parent / "widget_secret"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(32), encoding="utf-8")
+    return settings.copy(update={"widget_jwt_secret": path.read_text(encoding="utf-8").strip()})
+
+
 def _answers(url: str) -> bool:
     try:
         return requests.get(url, timeout=2).status_code == 200
@@ -178,6 +196,7 @@ def running_stack(
         if port_in_use(host, port):
             raise RuntimeError(f"port {port} on {host} is in use (is the assistant already running?)")
     token = settings.rasa_token or secrets.token_urlsafe(24)
+    settings = with_widget_secret(settings)
     log_dir = settings.resolve(settings.log_dir)
     log_dir.mkdir(parents=True, exist_ok=True)
     settings.resolve(settings.tracker_db).parent.mkdir(parents=True, exist_ok=True)
@@ -235,7 +254,8 @@ def main(argv: List[str] | None = None) -> int:
             print(
                 f"Ready in {stack.ready_after['rasa']:.1f} s: Rasa on {stack.rasa_url}, "
                 f"actions on {settings.action_endpoint_url}, agent console on {stack.console_url} "
-                f"(create an account: python -m bot.console.agents create …). Logs in {settings.log_dir}/.",
+                f"(create an account: python -m bot.console.agents create …), "
+                f"chat widget demo on {stack.console_url}/widget. Logs in {settings.log_dir}/.",
                 flush=True,
             )
             if args.chat:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.console import sessions
-from bot.console.rasa_client import RasaClient, RasaUnavailable
+from bot.console.rasa_client import NotDelivered, RasaClient, RasaUnavailable
 from bot.console.serialize import agent_json, ticket_json
 from bot.console.transcript import transcript
 from bot.content.catalog import CONTENT_DIR
@@ -23,6 +23,7 @@ from bot.settings import Settings
 from bot.tickets import store
 from bot.tickets.database import Database, StoreUnavailable
 from bot.tickets.models import AWAY, GENERAL_QUEUE, ONLINE, OPEN, SENIOR_QUEUE, SUPERVISOR, Agent, Ticket, utcnow
+from bot.widget.routes import widget_routes
 
 HERE = Path(__file__).resolve().parent
 MAX_MESSAGE_CHARS = 2000
@@ -31,7 +32,8 @@ PRESENCE_WRITE_INTERVAL = timedelta(seconds=30)
 T = TypeVar("T")
 
 MESSAGES: Dict[str, str] = yaml.safe_load((HERE / "messages.yml").read_text(encoding="utf-8"))
-PUBLIC_PATHS = ("/login", "/api/login", "/static/", "/health")
+#: No agent sign-in: the login itself, the console's files, and the chat widget's demo page and files.
+PUBLIC_PATHS = ("/login", "/api/login", "/static/", "/health", "/widget")
 
 
 class ApiError(web.HTTPException):
@@ -292,6 +294,8 @@ class Console:
         who = {"name": me["display_name"], "number": me["agent_number"], "username": me["username"]}
         try:
             await self.rasa.say_as_agent(conversation, text, who, channel)
+        except NotDelivered as error:
+            raise ApiError(502, "not_delivered") from error
         except RasaUnavailable as error:
             raise ApiError(502, "rasa_unavailable") from error
         return web.json_response({"ok": True})
@@ -387,6 +391,7 @@ def create_app(settings: Settings, database: Database, rasa: RasaClient) -> web.
         web.post("/api/tickets/{number}/notes", console.note),
         web.post("/api/tickets/{number}/transfer", console.transfer),
         web.post("/api/tickets/{number}/resolve", console.resolve),
+        *widget_routes(settings),
     ])
     return app
 

@@ -18,6 +18,10 @@ class RasaUnavailable(RuntimeError):
     """Rasa did not answer, or refused the request."""
 
 
+class NotDelivered(RasaUnavailable):
+    """Rasa recorded nothing: the user's channel refused the message (WeChat's 48-hour window, a blocked bot…)."""
+
+
 class RasaClient:
     def __init__(self, base_url: str, token: str, timeout_s: float = 15.0):
         self.base_url, self.token = base_url.rstrip("/"), token
@@ -34,6 +38,8 @@ class RasaClient:
         query = {"token": self.token, **(params or {})}
         try:
             async with self._session.request(method, f"{self.base_url}{path}", params=query, json=body) as response:
+                if response.status == 500 and "ConversationError" in (answer := await response.text()):
+                    raise NotDelivered(f"Rasa could not deliver {method} {path}: {answer}")
                 if response.status >= 400:
                     raise RasaUnavailable(f"Rasa answered {response.status} to {method} {path}: {await response.text()}")
                 return await response.json(content_type=None)

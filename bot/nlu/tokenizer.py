@@ -1,6 +1,7 @@
 """A jieba tokenizer that normalises the text first and drops blank tokens."""
 from __future__ import annotations
 
+import re
 from typing import List
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -10,6 +11,10 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.normalize import normalize
+
+#: "/EXTERNAL_unsupported_message{…}": an intent given by name (buttons, channels).
+#: Left as it is: Rasa's RegexMessageHandler, later in the pipeline, matches intent names case-sensitively.
+INTENT_COMMAND = re.compile(r"/[A-Za-z_][A-Za-z0-9_]*(\{.*\})?$", re.S)
 
 
 @DefaultV1Recipe.register(
@@ -25,7 +30,7 @@ class NormalizingJiebaTokenizer(JiebaTokenizer):
     """
 
     def tokenize(self, message: Message, attribute: str) -> List[Token]:
-        if attribute == TEXT:
+        if attribute == TEXT and not INTENT_COMMAND.match(message.get(TEXT) or ""):
             message.set(TEXT, normalize(message.get(TEXT)))
         tokens = super().tokenize(message, attribute)
         return [token for token in tokens if token.text.strip()]

@@ -17,3 +17,15 @@ def test_every_setting_reaches_the_child_processes(tmp_path):
     assert env["OKPAY_SERVICE_HOURS"] == "08:00-20:00" and env["OKPAY_CONSOLE_PORT"] == "6001"
     assert env["OKPAY_RASA_TOKEN"] == "made-up"
     assert env["OKPAY_ACTION_ENDPOINT_URL"] == settings.action_endpoint_url
+
+
+def test_development_gets_a_widget_secret_kept_across_restarts_and_production_none(tmp_path):
+    from bot.cli.serve import with_widget_secret
+
+    settings = Settings(tracker_db=tmp_path / "var" / "okpay.db")
+    first, second = with_widget_secret(settings), with_widget_secret(settings)
+    assert len(first.widget_jwt_secret) >= 32 and first.widget_jwt_secret == second.widget_jwt_secret
+    assert (tmp_path / "var" / "widget_secret").stat().st_mode & 0o077 == 0  # its owner's only
+    assert with_widget_secret(Settings(widget_jwt_secret="set")).widget_jwt_secret == "set"
+    production = Settings(environment="production", rasa_token="a-real-token", tracker_db=tmp_path / "p.db")
+    assert with_widget_secret(production).widget_jwt_secret == ""

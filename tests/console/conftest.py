@@ -6,7 +6,7 @@ from typing import Any, Dict, List, Tuple
 
 import pytest
 
-from bot.console.rasa_client import RasaUnavailable
+from bot.console.rasa_client import NotDelivered, RasaUnavailable
 from bot.settings import Settings
 from bot.tickets.database import Database
 from bot.tickets.migrate import upgrade
@@ -19,6 +19,7 @@ class FakeRasa:
         self.trackers: Dict[str, List[Dict[str, Any]]] = {}
         self.calls: List[Tuple[str, Tuple[Any, ...]]] = []
         self.down = False  # True: every call fails as if Rasa did not answer
+        self.refuse_delivery = False  # True: agent messages fail as when the user's channel refuses them
         self._lock = threading.Lock()
 
     def add_events(self, conversation_id: str, *events: Dict[str, Any]) -> None:
@@ -56,6 +57,8 @@ class FakeRasa:
         self._record("trigger_intent", conversation_id, intent, entities, channel)
 
     async def say_as_agent(self, conversation_id: str, text: str, agent: Dict[str, str], channel: str) -> None:
+        if self.refuse_delivery:
+            raise NotDelivered("the channel refused it")
         self._record("say_as_agent", conversation_id, text, agent, channel)
         self.add_events(conversation_id, {"event": "bot", "text": text, "metadata": {"agent": agent}, "timestamp": 40.0})
 

@@ -181,6 +181,18 @@ def test_rasa_down_keeps_the_claim_and_says_so(console_settings, console_db, wor
     run(console_settings, console_db, scenario)
 
 
+def test_a_reply_the_users_channel_refuses_is_reported_as_not_delivered(console_settings, console_db, world):
+    async def scenario(client, rasa):
+        await sign_in(client, "li")
+        await client.post(f"/api/tickets/{world['queued']}/claim", json={})
+        rasa.refuse_delivery = True
+        reply = await client.post(f"/api/tickets/{world['queued']}/reply", json={"text": "在吗"})
+        body = await reply.json()
+        assert reply.status == 502 and body["error"] == "not_delivered" and "48" in body["message"]
+
+    run(console_settings, console_db, scenario)
+
+
 def test_logout_ends_the_session_and_goes_away(console_settings, console_db, world):
     async def scenario(client, rasa):
         await sign_in(client, "li")

@@ -14,6 +14,10 @@ from bot.cli.callback_receiver import CallbackReceiver
 from bot.cli.serve import free_port, running_stack
 from bot.model_files import model_path
 from bot.settings import Settings
+from bot.tickets.database import Database
+from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.fakes.wechat_api import FakeWeChatAPI
+from tests.ticket_factories import make_agent
 
 
 @pytest.fixture(scope="session")
@@ -23,8 +27,27 @@ def callback():
     receiver.close()
 
 
+WECHAT_TOKEN = "e2e-wechat-token"
+TELEGRAM_SECRET = "e2e-telegram-secret"
+WIDGET_SECRET = "e2e-widget-secret-0123456789abcdef"
+
+
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory, callback):
+def wechat_api():
+    api = FakeWeChatAPI()
+    yield api
+    api.close()
+
+
+@pytest.fixture(scope="session")
+def telegram_api():
+    api = FakeTelegramAPI()
+    yield api
+    api.close()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, callback, wechat_api, telegram_api):
     model = model_path()
     if not model.exists():
         pytest.fail(f"no trained model at {model}: run scripts/train (scripts/test does it first)")
@@ -39,6 +62,15 @@ def stack(tmp_path_factory, callback):
         log_dir=home / "log",
         # Agents work around the clock in these tests; handoff decisions by the hour are unit-tested.
         service_hours="00:00-23:59",
+        # Every channel on, against local fakes of the WeChat and Telegram APIs.
+        widget_jwt_secret=WIDGET_SECRET,
+        wechat_token=WECHAT_TOKEN,
+        wechat_app_id=wechat_api.app_id,
+        wechat_app_secret=wechat_api.app_secret,
+        wechat_api_url=wechat_api.url,
+        telegram_token=telegram_api.token,
+        telegram_secret_token=TELEGRAM_SECRET,
+        telegram_api_url=telegram_api.url,
     )
     with running_stack(settings, model) as running:
         yield running
@@ -81,3 +113,13 @@ class Chat:
 @pytest.fixture
 def chat(stack, domain, request):
     return Chat(stack, domain, sender=f"e2e-{request.node.name}")
+
+
+@pytest.fixture
+def agents(stack):
+    database = Database(stack.settings.ticket_database_url)
+    with database.session() as session:
+        first = make_agent(session, name="小李").username
+        second = make_agent(session, name="小王").username
+    database.dispose()
+    return first, second

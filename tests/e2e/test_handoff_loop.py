@@ -12,8 +12,7 @@ import re
 import pytest
 import requests
 
-from bot.tickets.database import Database
-from tests.ticket_factories import PASSWORD, make_agent
+from tests.e2e.console_agent import ConsoleAgent as Agent
 
 pytestmark = pytest.mark.e2e
 
@@ -31,36 +30,6 @@ class CallbackUser:
         )
         assert response.status_code == 200, response.text
         return self.callback.take(self.sender)
-
-
-class Agent:
-    """An agent using the console's JSON API with a signed-in session."""
-
-    def __init__(self, stack, username: str):
-        self.base = stack.console_url
-        self.http = requests.Session()
-        signed_in = self.http.post(f"{self.base}/api/login", json={"username": username, "password": PASSWORD})
-        assert signed_in.status_code == 200, signed_in.text
-
-    def get(self, path: str) -> dict:
-        response = self.http.get(f"{self.base}{path}", timeout=30)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def post(self, path: str, body: dict | None = None, status: int = 200) -> dict:
-        response = self.http.post(f"{self.base}{path}", json=body or {}, timeout=30)
-        assert response.status_code == status, response.text
-        return response.json()
-
-
-@pytest.fixture
-def agents(stack):
-    database = Database(stack.settings.ticket_database_url)
-    with database.session() as session:
-        first = make_agent(session, name="小李").username
-        second = make_agent(session, name="小王").username
-    database.dispose()
-    return first, second
 
 
 def test_stuck_user_to_agent_and_back_to_a_rating(stack, callback, chat, agents):

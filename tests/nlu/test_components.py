@@ -25,6 +25,17 @@ def test_tokenizer_normalises_text_and_drops_blank_tokens(tmp_path):
     assert "app" in tokens
 
 
+def test_tokenizer_leaves_intents_given_by_name_as_they_are(tmp_path):
+    """Rasa matches "/IntentName" case-sensitively after the tokenizer; lower-casing broke EXTERNAL_ intents."""
+    for text in ("/EXTERNAL_unsupported_message", '/EXTERNAL_unsupported_message{"kind": "Image"}'):
+        message = Message(data={TEXT: text})
+        make_tokenizer(tmp_path).process([message])
+        assert message.get(TEXT) == text
+    typed = Message(data={TEXT: "/ＡＰＰ 帳戶"})
+    make_tokenizer(tmp_path).process([typed])
+    assert typed.get(TEXT) == "/app 帐户"
+
+
 def test_tokenizer_keeps_domain_words_whole(tmp_path):
     message = Message(data={TEXT: "提现手续费多少，资金记录在哪"})
     make_tokenizer(tmp_path).process([message])

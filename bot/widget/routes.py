@@ -1,0 +1,42 @@
+"""The widget's files and its demo page, served by the agent console's process.
+
+`GET /widget` is a stand-in for the OKPay app's page with the widget on it:
+`?user=alice` signs a token for a demo user the way the host app would
+(`demo-alice`); without it the visitor is anonymous. The demo page is off in
+production, where the host app signs its own tokens.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import List
+
+import jinja2
+from aiohttp import web
+
+from bot.settings import Settings
+from bot.widget.tokens import user_token
+
+HERE = Path(__file__).resolve().parent
+DEMO_USER = re.compile(r"[a-z0-9_-]{1,32}")
+
+
+def demo_page(settings: Settings, user: str | None) -> str:
+    """The demo page's HTML; `user` (already checked) signs in a demo user."""
+    token = user_token(settings.widget_jwt_secret, settings.widget_jwt_algorithm, f"demo-{user}") if user else ""
+    templates = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
+    return templates.get_template("demo.html").render(
+        server_url=settings.widget_server_url, token=token, user=user, static="/widget/static"
+    )
+
+
+def widget_routes(settings: Settings) -> List[web.AbstractRouteDef]:
+    async def demo(request: web.Request) -> web.Response:
+        if settings.environment == "production" or not settings.widget_jwt_secret:
+            raise web.HTTPNotFound()
+        user = request.query.get("user") or None
+        if user is not None and not DEMO_USER.fullmatch(user):
+            raise web.HTTPBadRequest(text="user: 1-32 characters a-z 0-9 _ -")
+        return web.Response(text=demo_page(settings, user), content_type="text/html")
+
+    return [web.get("/widget", demo), web.static("/widget/static", HERE / "static")]
