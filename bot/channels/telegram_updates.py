@@ -83,6 +83,9 @@ def _chat_id(message: Dict[str, Any], where: str) -> int:
 
 def _from_message(update_id: int, message: Dict[str, Any]) -> Incoming:
     chat_id = _chat_id(message, "message")
+    if message["chat"].get("type", "private") != "private":
+        # Support is one to one: in a group everyone would share one conversation (and see its answers).
+        return Incoming(update_id, IGNORED, chat_id)
     text = _optional_string(message.get("text"), "message.text")
     if text is not None:
         return Incoming(update_id, TEXT, chat_id, text=text)

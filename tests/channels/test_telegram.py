@@ -242,6 +242,9 @@ def test_media_is_handed_over_as_unsupported_with_its_kind(telegram):
 def test_edited_messages_and_updates_the_bot_does_not_handle_are_answered_200_and_ignored(telegram):
     ignored = [updates.edited_update(42, "改一下"), updates.channel_post_update(-1001, "公告"),
                updates.my_chat_member_update(42), updates.message_update(42, new_chat_title="群")]
+    in_a_group = updates.text_update(-100123, "转人工")
+    in_a_group["message"]["chat"] = {"id": -100123, "type": "supergroup", "title": "OKPay 用户群"}
+    ignored.append(in_a_group)
     for update in ignored:
         assert telegram.post(update).status_code == 200
     assert telegram.agent.received == []
