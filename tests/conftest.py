@@ -108,3 +108,27 @@ def redis_url():
     for key in client.scan_iter(url.prefix + "*"):
         client.delete(key)
     client.close()
+
+
+#: Debian's Chromium, driven through Playwright's Python package (no browser download);
+#: scripts/test installs it with apt when missing.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium, one per test module (starting it is what takes time)."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"the browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

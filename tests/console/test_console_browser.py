@@ -10,31 +10,21 @@ import asyncio
 import re
 import threading
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
+from aiohttp import web
+from playwright.sync_api import Browser, Page, expect
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip("Debian's Chromium (/usr/bin/chromium) is not installed", allow_module_level=True)
+from bot.cli.serve import free_port
+from bot.console.agents import create_agent
+from bot.console.app import create_app
+from bot.settings import Settings
+from bot.tickets import store
+from bot.tickets.database import Database
+from bot.tickets.migrate import upgrade
+from tests.console.conftest import FakeRasa
 
-from aiohttp import web  # noqa: E402
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
-
-from bot.cli.serve import free_port  # noqa: E402
-from bot.console.agents import create_agent  # noqa: E402
-from bot.console.app import create_app  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from bot.tickets import store  # noqa: E402
-from bot.tickets.database import Database  # noqa: E402
-from bot.tickets.migrate import upgrade  # noqa: E402
-from tests.console.conftest import FakeRasa  # noqa: E402
-
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 TIMEOUT_MS = 10_000
 PASSWORD = "correct-horse-42"
 CONVERSATION = "user-4711"
@@ -127,16 +117,6 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     finally:
         server.stop()
         database.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture
