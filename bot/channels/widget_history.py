@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Dict, Iterable, List
 
 from bot.channels.common import agent_of
+from bot.events import external_intent
 
 MAX_HISTORY_MESSAGES = 200
 
@@ -27,7 +28,7 @@ def widget_history(events: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
         kind = event.get("event")
         if kind == "user":
             text = event.get("text") or ""
-            if text.startswith("/EXTERNAL_"):
+            if external_intent(event) is not None:
                 continue
             titles = {button["payload"]: button["title"] for button in last_buttons}
             messages.append({"role": "user", "text": titles.get(text, text), "time": event.get("timestamp")})

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List
 
+from bot.events import external_intent
+
 USER, BOT, AGENT, SYSTEM = "user", "bot", "agent", "system"
 #: What a channel sends when the user sends something it cannot read (bot/channels/common.py).
-UNREADABLE = "/EXTERNAL_unsupported_message"
+UNREADABLE = "EXTERNAL_unsupported_message"
 
 
 def transcript(events: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -20,10 +22,11 @@ def transcript(events: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
         if kind == "user":
             text = event.get("text") or ""
             line = {"seq": seq, "role": USER, "text": text, "time": event.get("timestamp")}
-            if text.startswith(UNREADABLE):
+            intent = external_intent(event)
+            if intent == UNREADABLE:
                 # An image, voice message … that the channel could not pass on: the agent is told what it was.
                 line.update(text="", unreadable=(event.get("metadata") or {}).get("message_kind") or "other")
-            elif text.startswith("/EXTERNAL_"):
+            elif intent is not None:
                 continue
             lines.append(line)
         elif kind == "bot":

@@ -280,3 +280,16 @@ def test_without_a_secret_the_widget_is_off_and_says_so(serve_channels, caplog):
     response = requests.get(f"{server.url}/webhooks/widget/", timeout=5)
     assert response.status_code == 404 and response.json()["missing"] == ["OKPAY_WIDGET_JWT_SECRET"]
     assert "The widget channel is off" in caplog.text
+
+
+def test_history_leaves_out_what_the_console_and_channels_sent_as_intents():
+    from bot.channels.widget_history import widget_history
+
+    events = [
+        {"event": "user", "text": "转人工"},
+        {"event": "user", "text": "EXTERNAL: EXTERNAL_handoff_resolved",
+         "parse_data": {"intent": {"name": "EXTERNAL_handoff_resolved"}}},
+        {"event": "user", "text": "/EXTERNAL_unsupported_message"},
+        {"event": "bot", "text": "请打分", "data": {"buttons": BUTTONS}},
+    ]
+    assert [(m["role"], m["text"]) for m in widget_history(events)] == [("user", "转人工"), ("bot", "请打分")]

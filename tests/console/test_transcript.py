@@ -7,6 +7,8 @@ def test_what_a_channel_could_not_read_is_shown_as_its_kind_and_console_intents_
         {"event": "user", "text": "/EXTERNAL_unsupported_message", "metadata": {"message_kind": "image"}, "timestamp": 1},
         {"event": "user", "text": "/EXTERNAL_unsupported_message", "timestamp": 2},
         {"event": "user", "text": "/EXTERNAL_handoff_resolved", "timestamp": 3},
+        {"event": "user", "text": "EXTERNAL: EXTERNAL_handoff_resolved", "timestamp": 3.5,
+         "parse_data": {"intent": {"name": "EXTERNAL_handoff_resolved"}}},
         {"event": "user", "text": "还在吗", "timestamp": 4},
     ]
     lines = transcript(events)
