@@ -74,8 +74,8 @@ class Settings(BaseSettings):
     max_webhook_bytes: int = 64 * 1024
 
     #: The in-app chat widget (socket.io). The host app signs a JWT whose
-    #: `sub` is the user; empty secret: `bot.cli.serve` makes one per start
-    #: (development), production must set it or the widget stays off.
+    #: `sub` is the user. Empty: `bot.cli.serve` keeps a random one in
+    #: var/widget_secret (development); production must set it or the widget stays off.
     widget_jwt_secret: str = ""
     widget_jwt_algorithm: str = "HS256"
     #: Pages allowed to open the widget's socket (comma-separated origins);

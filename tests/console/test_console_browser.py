@@ -6,14 +6,11 @@ what the console asks Rasa to do and serves a tracker's events.
 """
 from __future__ import annotations
 
-import asyncio
 import re
-import threading
 from decimal import Decimal
-from typing import Any, Callable, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List
 
 import pytest
-from aiohttp import web
 from playwright.sync_api import Browser, Page, expect
 
 from bot.cli.serve import free_port
@@ -23,52 +20,12 @@ from bot.settings import Settings
 from bot.tickets import store
 from bot.tickets.database import Database
 from bot.tickets.migrate import upgrade
+from tests.aiohttp_thread import AiohttpThread
 from tests.console.conftest import FakeRasa
 
 TIMEOUT_MS = 10_000
 PASSWORD = "correct-horse-42"
 CONVERSATION = "user-4711"
-
-
-class ConsoleServer:
-    """Serves the console app with aiohttp's AppRunner in a thread with its own loop."""
-
-    def __init__(self, make_app: Callable[[], web.Application], port: int):
-        self.make_app, self.port = make_app, port
-        self.loop = asyncio.new_event_loop()
-        self.ready = threading.Event()
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="console-server", daemon=True)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        runner = web.AppRunner(self.make_app(), access_log=None)
-        try:
-            self.loop.run_until_complete(runner.setup())
-            self.loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", self.port).start())
-        except BaseException as error:  # noqa: BLE001 - reported to the test thread
-            self.error = error
-            self.ready.set()
-            return
-        self.ready.set()
-        try:
-            self.loop.run_forever()
-        finally:
-            self.loop.run_until_complete(runner.cleanup())
-            self.loop.run_until_complete(self.loop.shutdown_default_executor())
-            self.loop.close()
-
-    def start(self) -> None:
-        self.thread.start()
-        if not self.ready.wait(15):
-            raise RuntimeError("the console did not start within 15 s")
-        if self.error is not None:
-            raise RuntimeError(f"the console did not start: {self.error!r}")
-
-    def stop(self) -> None:
-        if self.loop.is_running():
-            self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(15)
 
 
 class Console:
@@ -110,7 +67,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
         {"event": "user", "text": "我要找人工客服", "timestamp": 4.0},
         {"event": "pause", "timestamp": 5.0},
     )
-    server = ConsoleServer(lambda: create_app(settings, database, rasa), port)
+    server = AiohttpThread(lambda: create_app(settings, database, rasa), port, name="console")
     server.start()
     try:
         yield Console(f"http://127.0.0.1:{port}", database, rasa, tickets)

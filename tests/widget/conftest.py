@@ -7,8 +7,6 @@ the bot (`widget_env.server.agent.script`).
 """
 from __future__ import annotations
 
-import asyncio
-import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, List
 
@@ -21,6 +19,7 @@ from bot.settings import Settings, reset_settings_cache
 from bot.tickets.database import get_database
 from bot.tickets.migrate import upgrade
 from bot.widget.routes import demo_page, widget_routes
+from tests.aiohttp_thread import AiohttpThread
 from tests.channels.conftest import ChannelServer
 
 SECRET = "widget-browser-test-secret-0123456789"
@@ -32,49 +31,10 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
 
 
-class PageServer:
-    """Serves the widget's demo page and files (aiohttp, as the console does) in a thread of its own."""
-
-    def __init__(self, make_app: Callable[[], web.Application], port: int) -> None:
-        self.make_app, self.port = make_app, port
-        self.url = f"http://127.0.0.1:{port}"
-        self.loop = asyncio.new_event_loop()
-        self.ready = threading.Event()
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="widget-pages", daemon=True)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        runner = web.AppRunner(self.make_app(), access_log=None)
-        try:
-            self.loop.run_until_complete(runner.setup())
-            self.loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", self.port).start())
-        except BaseException as error:  # noqa: BLE001 - reported to the test thread
-            self.error = error
-            self.ready.set()
-            return
-        self.ready.set()
-        try:
-            self.loop.run_forever()
-        finally:
-            self.loop.run_until_complete(runner.cleanup())
-            self.loop.close()
-
-    def start(self) -> None:
-        self.thread.start()
-        if not self.ready.wait(15) or self.error is not None:
-            raise RuntimeError(f"the widget's page server did not start: {self.error!r}")
-
-    def stop(self) -> None:
-        if self.loop.is_running():
-            self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(15)
-
-
 @dataclass
 class WidgetEnv:
     server: ChannelServer  # Rasa's side: the widget channel and the fake bot
-    pages: PageServer      # the console's side: GET /widget and /widget/static
+    pages: AiohttpThread      # the console's side: GET /widget and /widget/static
     settings: Settings     # what the page server was built with
 
     @property
@@ -118,7 +78,7 @@ def widget_env(ticket_store: str) -> Iterator[WidgetEnv]:
         app.add_routes([web.get(FOREIGN_PAGE, foreign_host)])
         return app
 
-    pages = PageServer(make_app, page_port)
+    pages = AiohttpThread(make_app, page_port, name="widget pages")
     try:
         pages.start()
         yield WidgetEnv(server, pages, settings)
