@@ -37,6 +37,8 @@ OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 SUCCESS = "success"  # WeChat's "received, no reply": it neither retries nor shows anything
 #: What a new follower says, so the bot welcomes them.
 GREETING = "/greet"
+#: How far a request's signed timestamp may be from our clock (replays of old captures are refused).
+MAX_CLOCK_SKEW_S = 300
 
 
 def _error(status: int, error: str, message: str = "") -> HTTPResponse:
@@ -131,6 +133,9 @@ class WeChatInput(InputChannel):
     def _signed(self, request: Request) -> bool:
         signature, timestamp, nonce = (request.args.get(key) for key in ("signature", "timestamp", "nonce"))
         if not (signature and timestamp and nonce):
+            return False
+        if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > MAX_CLOCK_SKEW_S:
+            # A signed request captured and sent again later: older than the replay guard remembers.
             return False
         try:
             check_signature(self.settings.wechat_token, signature, timestamp, nonce)

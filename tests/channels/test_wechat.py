@@ -91,6 +91,8 @@ def test_messages_without_a_valid_signature_are_refused_and_not_handed_over(wech
     assert post(server, xml, {}).status_code == 403
     tampered = {**FakeWeChatAPI.signed_query(TOKEN), "nonce": "changed"}
     assert post(server, xml, tampered).status_code == 403
+    captured_long_ago = FakeWeChatAPI.signed_query(TOKEN, timestamp=str(int(time.time()) - 3600))
+    assert post(server, xml, captured_long_ago).status_code == 403  # validly signed, but an old capture
     assert server.agent.received == []
 
 
