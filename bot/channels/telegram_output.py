@@ -23,9 +23,7 @@ from aiogram.bot.api import TelegramAPIServer
 from aiogram.utils.exceptions import BotBlocked, RetryAfter, TelegramAPIError, UserDeactivated
 from rasa.core.channels.telegram import TelegramOutput
 
-from bot.channels.common import Button, channel_user, conversation_id, with_agent_name
-from bot.tickets.database import get_database
-from bot.tickets.store import record_undelivered
+from bot.channels.common import Button, channel_user, conversation_id, note_undelivered, with_agent_name
 
 logger = logging.getLogger(__name__)
 
@@ -67,12 +65,6 @@ def text_parts(text: str) -> List[str]:
     return [text[start:start + MAX_TEXT_CHARS] for start in range(0, len(text), MAX_TEXT_CHARS)] or [text]
 
 
-def record_blocked(conversation: str) -> None:
-    """Notes on the user's ticket that Telegram refused a message to them (blocking: run in a thread)."""
-    with get_database().session() as session:
-        record_undelivered(session, conversation, CHANNEL, "blocked")
-
-
 class OkTelegramOutput(TelegramOutput):
     """Rasa's Telegram output channel, talking to `api_url` (see the module's docstring)."""
 
@@ -102,7 +94,7 @@ class OkTelegramOutput(TelegramOutput):
             await super().send_response(chat_id, message)
         except (BotBlocked, UserDeactivated) as error:
             logger.warning("telegram: chat %s cannot be reached (%s); noting it on the ticket", chat_id, error)
-            await self._note_blocked(conversation_id(CHANNEL, chat_id))
+            await note_undelivered(conversation_id(CHANNEL, chat_id), CHANNEL, "blocked")
             raise
         except (TelegramAPIError, asyncio.TimeoutError) as error:
             logger.error("telegram: could not send to chat %s: %r", chat_id, error)
@@ -143,9 +135,3 @@ class OkTelegramOutput(TelegramOutput):
     async def close_session(self) -> None:
         if self._session is not None and not self._session.closed:
             await self._session.close()
-
-    async def _note_blocked(self, conversation: str) -> None:
-        try:
-            await asyncio.get_running_loop().run_in_executor(None, record_blocked, conversation)
-        except Exception:  # noqa: BLE001 - the note is best effort; the caller still learns of the failure
-            logger.exception("telegram: could not note the undelivered message on the ticket of %s", conversation)

@@ -19,7 +19,14 @@ from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
 from wechatpy.session.memorystorage import MemoryStorage
 
-from bot.channels.common import Button, channel_user, conversation_id, numbered_options, with_agent_name
+from bot.channels.common import (
+    Button,
+    channel_user,
+    conversation_id,
+    note_undelivered,
+    numbered_options,
+    with_agent_name,
+)
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -45,18 +52,6 @@ class _Client(WeChatClient):
     def fetch_access_token(self) -> Dict[str, Any]:
         params = {"grant_type": "client_credential", "appid": self.appid, "secret": self.secret}
         return self._fetch_access_token(url=f"{self.API_BASE_URL}token", params=params)
-
-
-def _record_undelivered(conversation: str, reason: str) -> None:
-    from bot.tickets.database import get_database
-    from bot.tickets.store import record_undelivered
-
-    try:
-        with get_database().session() as session:
-            if record_undelivered(session, conversation, CHANNEL, reason) is None:
-                logger.info("wechat: %s has no ticket to note the undelivered message on", conversation)
-    except Exception:  # noqa: BLE001 - the delivery error below matters more
-        logger.exception("wechat: could not record the undelivered message on %s's ticket", conversation)
 
 
 class WeChatSender:
@@ -120,7 +115,7 @@ class WeChatSender:
                 logger.error("wechat: sending to %s failed: %s", conversation, error)
                 raise DeliveryFailed(openid, "api_error", error.errcode) from error
             logger.warning("wechat: message to %s not delivered (%s, errcode %s)", conversation, reason, error.errcode)
-            await asyncio.to_thread(_record_undelivered, conversation, reason)
+            await note_undelivered(conversation, CHANNEL, reason)
             raise DeliveryFailed(openid, reason, error.errcode) from error
         except Exception as error:  # noqa: BLE001 - network errors and the like
             logger.error("wechat: sending to %s failed: %r", openid, error)
