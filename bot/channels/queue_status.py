@@ -11,7 +11,7 @@ from typing import Any, Dict
 from bot.settings import get_settings
 from bot.tickets import store
 from bot.tickets.database import StoreUnavailable, get_database
-from bot.tickets.handoff import estimated_wait_minutes
+from bot.tickets.handoff import queue_wait_minutes
 from bot.tickets.models import ASSIGNED, QUEUED
 
 logger = logging.getLogger(__name__)
@@ -29,9 +29,8 @@ def _read(conversation_id: str) -> Dict[str, Any]:
                     "agent": {"name": agent.display_name, "number": agent.agent_number}}
         position = store.queue_position(session, ticket)
         serving = store.online_agents(session, settings.presence_timeout_s, ticket.queue)
-        minutes = store.measured_handling_minutes(session) or settings.average_handling_minutes
         return {"status": QUEUED, "ticket": ticket.number, "position": position,
-                "wait_minutes": estimated_wait_minutes(position, len(serving), minutes)}
+                "wait_minutes": queue_wait_minutes(session, position, len(serving), settings)}
 
 
 async def queue_status(conversation_id: str) -> Dict[str, Any]:

@@ -35,6 +35,12 @@ def estimated_wait_minutes(position: int, agents: int, minutes_per_conversation:
     return max(1, round(rounds * minutes_per_conversation))
 
 
+def queue_wait_minutes(session: Session, position: int, agents: int, settings: Settings) -> int:
+    """The wait at `position`, with the measured minutes per conversation once there are enough."""
+    minutes = store.measured_handling_minutes(session) or settings.average_handling_minutes
+    return estimated_wait_minutes(position, agents, minutes)
+
+
 def hand_off(session: Session, ticket: Ticket, settings: Settings, now: datetime | None = None) -> HandoffDecision:
     """Queues `ticket` when an agent can take it soon; otherwise leaves it open."""
     now = now or utcnow()
@@ -46,5 +52,4 @@ def hand_off(session: Session, ticket: Ticket, settings: Settings, now: datetime
     if not serving or waiting >= settings.queue_limit:
         return HandoffDecision(BUSY)
     position = store.enqueue(session, ticket, now)
-    minutes = store.measured_handling_minutes(session) or settings.average_handling_minutes
-    return HandoffDecision(LIVE, position, estimated_wait_minutes(position, len(serving), minutes))
+    return HandoffDecision(LIVE, position, queue_wait_minutes(session, position, len(serving), settings))
