@@ -29,7 +29,7 @@ from socketio.exceptions import ConnectionRefusedError
 
 from bot.channels.common import agent_of, conversation_events, disabled_blueprint, missing_settings, user_text
 from bot.channels.queue_status import queue_status
-from bot.channels.widget_history import widget_history
+from bot.channels.widget_history import quick_replies, widget_history
 from bot.settings import get_settings
 from bot.widget.tokens import InvalidToken, anonymous_token, identity_from_token
 
@@ -64,8 +64,7 @@ class WidgetOutput(OutputChannel):
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
     ) -> None:
-        replies = [{"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))} for b in buttons]
-        await self._emit(recipient_id, {"text": text, "quick_replies": replies}, **kwargs)
+        await self._emit(recipient_id, {"text": text, "quick_replies": quick_replies(buttons)}, **kwargs)
 
     async def send_quick_replies(
         self, recipient_id: str, text: str, quick_replies: List[Dict[str, Any]], **kwargs: Any

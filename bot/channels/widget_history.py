@@ -14,11 +14,9 @@ from bot.events import external_intent
 MAX_HISTORY_MESSAGES = 200
 
 
-def _quick_replies(data: Dict[str, Any]) -> List[Dict[str, str]]:
-    return [
-        {"title": str(button.get("title", "")), "payload": str(button.get("payload", ""))}
-        for button in data.get("buttons") or data.get("quick_replies") or []
-    ]
+def quick_replies(buttons: Iterable[Dict[str, Any]]) -> List[Dict[str, str]]:
+    """Buttons as the widget draws them: title and payload, both text."""
+    return [{"title": str(button.get("title", "")), "payload": str(button.get("payload", ""))} for button in buttons]
 
 
 def widget_history(events: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -38,7 +36,8 @@ def widget_history(events: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
             agent = agent_of(event.get("metadata") or {})
             if agent is not None:
                 message.update(role="agent", agent={"name": agent["name"], "number": agent.get("number", "")})
-            last_buttons = _quick_replies(event.get("data") or {})
+            data = event.get("data") or {}
+            last_buttons = quick_replies(data.get("buttons") or data.get("quick_replies") or [])
             if last_buttons:
                 message["quick_replies"] = last_buttons
             if message["text"] or last_buttons:
