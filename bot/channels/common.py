@@ -64,13 +64,34 @@ def numbered_options(text: str, buttons: Sequence[Button]) -> str:
     return "\n".join([text.rstrip(), *lines, channel_messages()["choose_by_number"]])
 
 
+def _option_number(text: str) -> int | None:
+    """The number a reply is ("2", "２", " 2 。"), or None when it is not just a number."""
+    number = unicodedata.normalize("NFKC", text or "").strip().rstrip(".。")
+    return int(number) if number.isdigit() else None
+
+
 def chosen_payload(text: str, buttons: Sequence[Button]) -> str | None:
     """The payload of the button whose number `text` is ("2", "２", " 2 "), else None."""
-    number = unicodedata.normalize("NFKC", text or "").strip().rstrip(".。")
-    if not number.isdigit() or not buttons:
+    index = _option_number(text)
+    if index is None or not buttons:
         return None
-    index = int(number)
     return buttons[index - 1].get("payload") if 1 <= index <= len(buttons) else None
+
+
+async def typed_choice(request_app: Any, conversation: str, text: str, channel: str) -> str:
+    """What a typed reply means: a number picks that option of the pending buttons; anything else is itself.
+
+    For channels without buttons (WeChat) and users who type instead of
+    tapping (Telegram). Reads the tracker only for a reply that is a number.
+    """
+    if _option_number(text) is None:
+        return text
+    try:
+        buttons = pending_buttons(await conversation_events(request_app, conversation))
+    except Exception:  # noqa: BLE001 - the tracker store is down: the number goes on as typed
+        logger.exception("%s: could not read the pending buttons of %s", channel, conversation)
+        return text
+    return chosen_payload(text, buttons) or text
 
 
 def pending_buttons(events: Iterable[Dict[str, Any]]) -> List[Button]:

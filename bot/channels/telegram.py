@@ -36,12 +36,10 @@ from sanic.response import HTTPResponse
 
 from bot.channels.common import (
     UNSUPPORTED_MESSAGE,
-    chosen_payload,
-    conversation_events,
     conversation_id,
     disabled_blueprint,
     missing_settings,
-    pending_buttons,
+    typed_choice,
     user_text,
 )
 from bot.channels.replays import ReplayGuard
@@ -61,11 +59,6 @@ OK = {"ok": True}
 def _command(text: str) -> str:
     """The command `text` starts with: /start for "/start@okpay_bot" or "/start campaign" (deep link); "" if none."""
     return text.split()[0].split("@")[0] if text.startswith("/") else ""
-
-
-def _may_be_number(text: str) -> bool:
-    """Cheap test before reading the tracker: only a short text with a digit can pick a button."""
-    return len(text) <= 4 and any(char.isdigit() for char in text)
 
 
 class TelegramChannel(TelegramInput):
@@ -171,14 +164,7 @@ class TelegramChannel(TelegramInput):
         """What a typed text means: /start greets; a bare number picks the pending button (for users who type)."""
         if _command(text) == "/start":
             return GREET
-        if not _may_be_number(text):
-            return text
-        try:
-            buttons = pending_buttons(await conversation_events(request.app, conversation))
-        except Exception:  # noqa: BLE001 - the tracker store is down: the text goes on as typed
-            logger.exception("telegram: could not read the pending buttons of %s", conversation)
-            return text
-        return chosen_payload(text, buttons) or text
+        return await typed_choice(request.app, conversation, text, CHANNEL)
 
 
 def main(argv: List[str] | None = None) -> int:

@@ -200,34 +200,30 @@ class WeChatInput(InputChannel):
         return response.text(xml, content_type="application/xml")
 
     async def _answer(self, request: Request, incoming: Incoming, on_new_message: OnNewMessage) -> HTTPResponse:
-        handover = await self._handover(request, incoming)
+        handover = self._handover(incoming)
         if handover is None:
             return _success()
         key = incoming.replay_key
         if not await self.guard.first_time(key):
             logger.info("wechat: delivery %s seen already, not handed to the bot again", key)
             return self._reply(request, incoming, await self.guard.saved_reply(key))
-        content = await self._run_bot(incoming, handover, on_new_message)
+        text, metadata = handover
+        if incoming.msg_type == "text":  # buttons are numbered options here: a number picks one
+            conversation = common.conversation_id(CHANNEL, incoming.openid)
+            text = await common.typed_choice(request.app, conversation, text, CHANNEL)
+        content = await self._run_bot(incoming, (text, metadata), on_new_message)
         if content:
             await self.guard.save_reply(key, content)
         return self._reply(request, incoming, content)
 
-    async def _handover(self, request: Request, incoming: Incoming) -> Tuple[str, Dict[str, Any] | None] | None:
+    def _handover(self, incoming: Incoming) -> Tuple[str, Dict[str, Any] | None] | None:
         """What the bot is told (text, metadata), or None when nothing is handed over."""
         if incoming.msg_type == "event":
             return (GREETING, None) if incoming.event == "subscribe" else None
         if incoming.msg_type != "text":
             return common.UNSUPPORTED_MESSAGE, {"message_kind": incoming.unsupported_kind}
         text = common.user_text(incoming.content, self.settings.max_message_chars)
-        if not text:
-            return None
-        conversation = common.conversation_id(CHANNEL, incoming.openid)
-        try:
-            buttons = common.pending_buttons(await common.conversation_events(request.app, conversation))
-        except Exception:  # noqa: BLE001 - without history a number is just text
-            logger.exception("wechat: could not read the history of %s", conversation)
-            buttons = []
-        return common.chosen_payload(text, buttons) or text, None
+        return (text, None) if text else None
 
     async def _run_bot(self, incoming: Incoming, handover: Tuple[str, Dict[str, Any] | None],
                        on_new_message: OnNewMessage) -> str | None:

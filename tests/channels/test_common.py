@@ -129,3 +129,31 @@ def test_replay_guard_handles_the_delivery_when_redis_is_down():
         assert await guard.saved_reply("m1") is None
 
     asyncio.run(scenario())
+
+
+def test_a_typed_number_picks_the_pending_button_and_only_numbers_read_the_tracker():
+    from types import SimpleNamespace
+
+    from bot.channels.common import typed_choice
+
+    class Store:
+        def __init__(self, events=None, down=False):
+            self.events, self.down, self.reads = events or [], down, 0
+
+        async def retrieve(self, sender_id):
+            self.reads += 1
+            if self.down:
+                raise ConnectionError("tracker store down")
+            return SimpleNamespace(events=[SimpleNamespace(as_dict=lambda e=e: e) for e in self.events])
+
+    def app(store):
+        return SimpleNamespace(ctx=SimpleNamespace(agent=SimpleNamespace(tracker_store=store)))
+
+    asked = Store([{"event": "bot", "text": "q", "data": {"buttons": BUTTONS}}])
+    assert asyncio.run(typed_choice(app(asked), "wechat:o1", "２", "wechat")) == "/deny"
+    assert asyncio.run(typed_choice(app(asked), "wechat:o1", "好的", "wechat")) == "好的"
+    assert asyncio.run(typed_choice(app(asked), "wechat:o1", "3", "wechat")) == "3"  # no third option
+    assert asyncio.run(typed_choice(app(asked), "wechat:o1", "提现 500", "wechat")) == "提现 500"
+    assert asked.reads == 2  # only "２" and "3" looked at the tracker
+    down = Store(down=True)
+    assert asyncio.run(typed_choice(app(down), "telegram:1", "1", "telegram")) == "1"  # typed as is
