@@ -18,11 +18,11 @@ import requests
 
 from tests.e2e.conftest import TELEGRAM_SECRET, WECHAT_TOKEN
 from tests.e2e.console_agent import ConsoleAgent
+from tests.e2e.ticket_form import answer_until_ticket
 from tests.fakes.telegram_api import text_update
 from tests.fakes.wechat_api import FakeWeChatAPI
 
 pytestmark = pytest.mark.e2e
-TICKET = re.compile(r"OK-\d{8}-\d{4}")
 _ids = itertools.count(int(1e9))
 
 
@@ -117,15 +117,8 @@ def walk_the_journey(user, chat, agent: ConsoleAgent, agent_name: str) -> None:
     asked = texts(user.tap("转人工"))
     assert chat.response("utter_handoff_start") in asked and chat.response("utter_ask_ticket_contact") in asked
 
-    replies = user.say("13812345678")
-    for _ in range(4):  # answer what the form still asks (which fields depends on the category)
-        if TICKET.search(texts(replies)):
-            break
-        asking_description = chat.response("utter_ask_ticket_description") in texts(replies)
-        replies = user.say("付款时一直提示交易失败" if asking_description else "跳过")
-    queued = texts(replies)
-    assert "您排在第" in queued, queued
-    number = TICKET.search(queued).group()
+    number = answer_until_ticket(chat, lambda text: texts(user.say(text)), texts(user.say("13812345678")))
+    assert "您排在第" in texts(user.last), texts(user.last)
 
     assert user.say("请快一点") == []  # paused: the bot is silent, the agent will see it
 

@@ -7,16 +7,15 @@ reply in the page, rates the help, and finds it all again after a reload.
 """
 from __future__ import annotations
 
-import re
 from typing import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.console_agent import ConsoleAgent
+from tests.e2e.ticket_form import answer_until_ticket
 
 pytestmark = pytest.mark.e2e
-TICKET = re.compile(r"OK-\d{8}-\d{4}")
 BOT_TEXTS = ".okw-msg-bot .okw-text"
 
 
@@ -58,13 +57,11 @@ def test_the_journey_in_the_widget(page: Page, stack, chat, agents):
     say(page, "我付款一直失败，怎么回事")
     page.locator(".okw-replies").get_by_role("button", name="转人工").click()
     expect(page.locator(BOT_TEXTS).last).to_have_text(chat.response("utter_ask_ticket_contact"))
-    say(page, "13812345678")
-    for _ in range(4):  # answer what the form still asks
-        if TICKET.search(last_bot_text(page)):
-            break
-        asking_description = last_bot_text(page) == chat.response("utter_ask_ticket_description")
-        say(page, "付款时一直提示交易失败" if asking_description else "跳过")
-    number = TICKET.search(last_bot_text(page)).group()
+    def answer(text: str) -> str:
+        say(page, text)
+        return last_bot_text(page)
+
+    number = answer_until_ticket(chat, answer, answer("13812345678"))
 
     banner = page.get_by_test_id("okw-queue")
     expect(banner).to_have_attribute("data-status", "queued")
