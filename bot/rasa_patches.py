@@ -15,13 +15,30 @@ answers the `cancel` intent, so a user waiting in the queue can say 取消 and
 get the bot back. Rasa itself only lets `/restart` through a pause; the
 action that runs (`action_cancel_handoff`) says nothing once an agent has
 taken the conversation, so the agent's chat is never interrupted.
+
+Privacy: every incoming message is a `UserMessage`, whatever its channel; the
+patched constructor hides passwords, verification codes, card and ID numbers
+in its text (`bot.privacy.redact`) and lists the kinds found under
+`metadata["okpay_redacted"]`, so the NLU, the tracker store, the event broker,
+tickets, logs and the console only ever see "[已隐藏]". Right after Rasa logs
+such a message on the tracker (`_handle_message_with_tracker`, the first step
+of `handle_message`, before the pause check and the prediction loop), the bot
+sends `utter_secret_warning` and records it as a `BotUttered` event only (no
+`ActionExecuted`: rules still see `action_listen` as the previous action), so
+a user waiting for or talking to an agent is warned too.
 """
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any, Dict
+import logging
+import re
+from functools import lru_cache, wraps
+from typing import Any, Callable, Dict
 
 from jsonschema import exceptions, validators
+
+from bot.privacy import SECRET_WARNING_RESPONSE, redact
+
+logger = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
@@ -89,12 +106,84 @@ def should_handle_message(tracker: Any) -> bool:
     return latest is not None and latest.intent.get("name") in INTENTS_THROUGH_PAUSE
 
 
+#: Where a message's metadata lists the kinds of secrets hidden from it ("bank_card", …).
+REDACTED_KEY = "okpay_redacted"
+#: "/affirm", "/EXTERNAL_unsupported_message", "/faq/fees@0.9": a button or a channel speaks, not the user.
+_INTENT_COMMAND = re.compile(r"/[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)?(?:@[0-9.]+)?")
+
+
+def redact_user_message(message: Any) -> None:
+    """Hides the secrets in an incoming `UserMessage`'s text (and parse data), listing their kinds in its metadata.
+
+    The metadata becomes a new dict: the caller's is not changed. Intent commands and empty texts are left alone.
+    """
+    text = message.text
+    if not isinstance(text, str) or _INTENT_COMMAND.fullmatch(text):
+        return
+    redaction = redact(text)
+    if not redaction.found:
+        return
+    message.text = redaction.text
+    message.metadata = {**(message.metadata or {}), REDACTED_KEY: list(redaction.kinds)}
+    if isinstance(message.parse_data, dict) and "text" in message.parse_data:
+        message.parse_data = {**message.parse_data, "text": redaction.text}
+    logger.info("privacy: hid %s in a message of %s", ", ".join(redaction.kinds), message.sender_id)
+
+
+async def warn_about_secrets(processor: Any, message: Any, tracker: Any) -> None:
+    """Sends `utter_secret_warning` and records it on `tracker`, if secrets were hidden from `message`.
+
+    Only a `BotUttered` event is added, as when an agent speaks: the previous action stays `action_listen`.
+    """
+    from rasa.core.actions.action import create_bot_utterance
+
+    if not (message.metadata or {}).get(REDACTED_KEY):
+        return
+    output = message.output_channel
+    response = await processor.nlg.generate(SECRET_WARNING_RESPONSE, tracker, output.name())
+    if response is None:
+        logger.warning("privacy: %s is not in the domain; %s was not warned", SECRET_WARNING_RESPONSE, message.sender_id)
+        return
+    event = create_bot_utterance({**response, "utter_action": SECRET_WARNING_RESPONSE})
+    await output.send_response(tracker.sender_id, event.message())
+    tracker.update(event, processor.domain)
+
+
+def _wrap_once(owner: Any, name: str, make_wrapper: Callable[[Any], Any]) -> None:
+    """Replaces `owner.<name>` by `make_wrapper(original)`, unless an earlier `apply()` did already."""
+    original = getattr(owner, name)
+    if getattr(original, "_okpay_patched", False):
+        return
+    wrapper = wraps(original)(make_wrapper(original))
+    wrapper._okpay_patched = True
+    setattr(owner, name, wrapper)
+
+
+def _redacting_init(original: Callable[..., None]) -> Callable[..., None]:
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        redact_user_message(self)
+
+    return __init__
+
+
+def _warning_after_logging(original: Callable[..., Any]) -> Callable[..., Any]:
+    async def _handle_message_with_tracker(self: Any, message: Any, tracker: Any) -> None:
+        await original(self, message, tracker)
+        await warn_about_secrets(self, message, tracker)
+
+    return _handle_message_with_tracker
+
+
 def apply() -> None:
     from rasa.core.actions.action import RemoteAction
+    from rasa.core.channels.channel import UserMessage
     from rasa.core.processor import MessageProcessor
     from rasa.shared.core.events import Event
 
     MessageProcessor._should_handle_message = staticmethod(should_handle_message)  # type: ignore[assignment]
+    _wrap_once(UserMessage, "__init__", _redacting_init)
+    _wrap_once(MessageProcessor, "_handle_message_with_tracker", _warning_after_logging)
 
     RemoteAction._validate_action_result = staticmethod(validate_action_result)  # type: ignore[assignment]
     Event.resolve_by_type = staticmethod(resolve_event_type)  # type: ignore[assignment]

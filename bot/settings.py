@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import List
 
 from pydantic import BaseSettings, validator
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _PLACEHOLDER_TOKENS = {"", "changeme", "change-me", "secret", "token"}
+EMBEDDED, REPLICATED = "embedded", "replicated"
+DEPLOYMENTS = (EMBEDDED, REPLICATED)
 
 
 class Settings(BaseSettings):
@@ -35,6 +38,26 @@ class Settings(BaseSettings):
     tf_threads: int = 1
     #: Seconds to wait for the servers to load before giving up.
     start_timeout: float = 180.0
+
+    #: How the processes are laid out. "embedded" (default): SQLite files and
+    #: one process each. "replicated": PostgreSQL (OKPAY_DATABASE_URL) for
+    #: tickets and conversations, Redis (OKPAY_REDIS_URL) for conversation
+    #: locks and socket.io, several Rasa and action-server processes behind
+    #: nginx. See README, "Production".
+    deployment: str = "embedded"
+    rasa_replicas: int = 2
+    action_replicas: int = 2
+    #: The load balancer's public address (replicated): webhooks and socket.io only.
+    proxy_host: str = "127.0.0.1"
+    proxy_port: int = 8080
+    nginx_bin: Path = Path("/usr/sbin/nginx")
+    #: Conversation tracker database (replicated); empty: the ticket database.
+    tracker_database_url: str = ""
+    #: Seconds one message may hold its conversation's lock; a lock left by a
+    #: killed process frees itself after this (Rasa's TICKET_LOCK_LIFETIME).
+    lock_lifetime_s: int = 20
+    #: Alphanumeric prefix of the lock keys in Redis.
+    lock_key_prefix: str = "okpay"
 
     #: The ticket store (tickets, agents, ratings). Empty: the SQLite file
     #: `ticket_db`. Production: a PostgreSQL URL such as
@@ -61,6 +84,18 @@ class Settings(BaseSettings):
     console_host: str = "127.0.0.1"
     console_port: int = 5080
     console_session_hours: float = 8.0
+    #: Cookies only over HTTPS. Off for http://127.0.0.1 development; production,
+    #: behind TLS, turns it on.
+    console_secure_cookies: bool = False
+    #: Sign-in throttle: this many failed sign-ins for one username, or from one
+    #: client address, within the window, and /api/login answers 429 until the
+    #: window has passed (kept in Redis when `redis_url` is set).
+    console_login_max_failures: int = 5
+    console_login_max_failures_per_ip: int = 20
+    console_login_window_s: int = 900
+    #: Reverse proxies (comma-separated IPs) whose X-Forwarded-For names the
+    #: client; from any other peer the header is ignored.
+    console_trusted_proxies: str = ""
     #: Where Rasa's callback channel posts the bot's messages.
     callback_url: str = "http://127.0.0.1:5034/bot"
 
@@ -109,11 +144,50 @@ class Settings(BaseSettings):
     class Config:
         env_prefix = "OKPAY_"
 
+    @validator("deployment")
+    def _known_deployment(cls, deployment: str) -> str:
+        if deployment not in DEPLOYMENTS:
+            raise ValueError(f"OKPAY_DEPLOYMENT must be one of {', '.join(DEPLOYMENTS)}")
+        return deployment
+
+    @validator("rasa_replicas", "action_replicas")
+    def _at_least_one(cls, count: int) -> int:
+        if count < 1:
+            raise ValueError("at least one replica")
+        return count
+
     @validator("rasa_token")
     def _refuse_placeholder_token_in_production(cls, token: str, values: dict) -> str:
         if values.get("environment") == "production" and token.lower() in _PLACEHOLDER_TOKENS:
             raise ValueError("OKPAY_RASA_TOKEN must be set to a real secret in production")
         return token
+
+    @property
+    def replicated(self) -> bool:
+        return self.deployment == REPLICATED
+
+    @property
+    def rasa_replica_ports(self) -> List[int]:
+        """Where the Rasa processes listen. Replicated: after `rasa_port`, which is the internal balancer's."""
+        if not self.replicated:
+            return [self.rasa_port]
+        return [self.rasa_port + 1 + i for i in range(self.rasa_replicas)]
+
+    @property
+    def action_replica_ports(self) -> List[int]:
+        if not self.replicated:
+            return [self.action_port]
+        return [self.action_port + 1 + i for i in range(self.action_replicas)]
+
+    @property
+    def public_url(self) -> str:
+        """Where users' channels reach the assistant: the load balancer, or Rasa itself."""
+        return f"http://{self.proxy_host}:{self.proxy_port}" if self.replicated else self.rasa_url
+
+    @property
+    def tracker_url(self) -> str:
+        """The conversation tracker database (replicated deployments)."""
+        return self.tracker_database_url or self.ticket_database_url
 
     @property
     def rasa_url(self) -> str:
@@ -138,8 +212,13 @@ class Settings(BaseSettings):
         return configured or [self.console_url, f"http://localhost:{self.console_port}"]
 
     @property
+    def trusted_proxies(self) -> frozenset:
+        """Peers whose X-Forwarded-For the console believes."""
+        return frozenset(ip.strip() for ip in self.console_trusted_proxies.split(",") if ip.strip())
+
+    @property
     def widget_server_url(self) -> str:
-        return self.widget_socket_url or self.rasa_url
+        return self.widget_socket_url or self.public_url
 
     def resolve(self, path: Path) -> Path:
         """`path` relative to the project root unless it is absolute."""

@@ -85,25 +85,38 @@ ensure_model() {
   "$PY" -m bot.model_files prune
 }
 
-# The console's browser tests drive Debian's Chromium (no browser download).
-CHROMIUM=/usr/bin/chromium
-ensure_chromium() {
-  if [ -x "$CHROMIUM" ]; then
+# Installs a Debian package when its program is missing (as root, or with sudo).
+ensure_debian_package() {
+  local program=$1 package=$2 why=$3
+  if [ -x "$program" ]; then
     return 0
   fi
-  echo "Installing Debian's chromium for the console's browser tests…"
+  echo "Installing Debian's $package ($why)…"
   local sudo=""
   if [ "$(id -u)" != 0 ]; then
     if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
-      echo "error: $CHROMIUM is missing; install the Debian package 'chromium' (apt-get install chromium)" >&2
+      echo "error: $program is missing; install the Debian package '$package' (apt-get install $package)" >&2
       exit 1
     fi
   fi
-  if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q chromium >var/log/apt-chromium.log 2>&1; then
-    $sudo apt-get update -q >>var/log/apt-chromium.log 2>&1 || true
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q chromium >>var/log/apt-chromium.log 2>&1 || {
-      echo "error: could not install chromium; see var/log/apt-chromium.log" >&2
+  mkdir -p var/log
+  local log="var/log/apt-$package.log"
+  # RUNLEVEL=1: the package must not start a service of its own (nginx on port 80).
+  if ! RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "$package" >"$log" 2>&1; then
+    $sudo apt-get update -q >>"$log" 2>&1 || true
+    RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "$package" >>"$log" 2>&1 || {
+      echo "error: could not install $package; see $log" >&2
       exit 1
     }
   fi
+}
+
+# The console's browser tests drive Debian's Chromium (no browser download).
+ensure_chromium() {
+  ensure_debian_package /usr/bin/chromium chromium "the browser tests"
+}
+
+# The replicated deployment's load balancer.
+ensure_nginx() {
+  ensure_debian_package /usr/sbin/nginx nginx-light "the load balancer of the replicated deployment"
 }

@@ -65,6 +65,10 @@ TICKET_RESPONSES = frozenset(
     | {f"utter_ticket_status_{status}" for status in ("open", "queued", "assigned", "resolved", "cancelled")}
 )
 
+#: Sent by the Rasa process itself (bot/runtime/, bot/rasa_patches.py) when a
+#: store or the action server fails, or a user writes a secret.
+RUNTIME_RESPONSES = frozenset({"utter_try_again_shortly", "utter_service_busy", "utter_secret_warning"})
+
 
 #: Values actions pass to `utter_message(response=..., **values)` for `{…}` in texts.
 TEMPLATE_VARIABLES = frozenset(
@@ -91,4 +95,4 @@ def responses_uttered_by_actions() -> FrozenSet[str]:
         for response in [guide.intro_response]
         + [guide.step_response(n) for n in range(1, len(guide.steps) + 1)]
     }
-    return GUIDE_RESPONSES | FALLBACK_RESPONSES | TICKET_RESPONSES | form_questions() | steps
+    return GUIDE_RESPONSES | FALLBACK_RESPONSES | TICKET_RESPONSES | RUNTIME_RESPONSES | form_questions() | steps

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, ConversationPaused, ConversationResumed, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
 
 from bot.actions.ticket_context import (
     REASON_ASKED,
@@ -29,11 +30,11 @@ from bot.actions.ticket_context import (
 from bot.actions.ticket_form import SKIPPED
 from bot.actions.tracker_reading import latest_intent
 from bot.content.ticket_rules import OTHER, load_ticket_rules
-from bot.settings import get_settings
+from bot.settings import Settings, get_settings
 from bot.tickets import store
 from bot.tickets.database import StoreUnavailable, get_database
-from bot.tickets.handoff import BUSY, CLOSED, LIVE, hand_off
-from bot.tickets.models import Ticket
+from bot.tickets.handoff import BUSY, CLOSED, LIVE, HandoffDecision, hand_off, queue_wait_minutes
+from bot.tickets.models import QUEUED, Ticket
 from bot.tickets.service_hours import ServiceHours
 
 FORM_SLOTS = ("ticket_contact", "ticket_txn_time", "ticket_amount", "ticket_description")
@@ -77,7 +78,32 @@ def draft_from_slots(tracker: Tracker) -> store.TicketDraft:
         description=answer("ticket_description"),
         steps_tried=list(tracker.get_slot("ticket_steps") or []),
         handoff_reason=tracker.get_slot("handoff_reason"),
+        request_key=request_key(tracker),
     )
+
+
+def request_key(tracker: Tracker) -> str | None:
+    """The conversation and Rasa's id of the message being answered (None when Rasa gave none)."""
+    message_id = (tracker.latest_message or {}).get("message_id")
+    return f"{tracker.sender_id}:{message_id}"[:160] if message_id else None
+
+
+def open_and_hand_off(session: Session, draft: store.TicketDraft, settings: Settings) -> tuple[Ticket, HandoffDecision]:
+    """Opens the ticket and decides the handoff; once per user message.
+
+    The same message processed again (Rasa retries a turn whose tracker could
+    not be saved) gets the ticket it opened the first time, and the decision
+    its state says, instead of a second ticket.
+    """
+    existing = store.ticket_for_request(session, draft.request_key) if draft.request_key else None
+    if existing is None:
+        ticket = store.open_ticket(session, draft, settings.service_timezone)
+        return ticket, hand_off(session, ticket, settings)
+    if existing.status == QUEUED:
+        position = store.queue_position(session, existing)
+        agents = len(store.online_agents(session, settings.presence_timeout_s, existing.queue)) or 1
+        return existing, HandoffDecision(LIVE, position, queue_wait_minutes(session, position, agents, settings))
+    return existing, HandoffDecision(BUSY)
 
 
 def cleared_ticket_slots() -> List[EventType]:
@@ -118,11 +144,15 @@ class ActionOpenTicket(Action):
             dispatcher.utter_message(response="utter_ticket_cancelled")
             return cleared_ticket_slots()
         settings = get_settings()
+        draft = draft_from_slots(tracker)
+
+        def open_ticket(session: Session) -> tuple[str, HandoffDecision]:
+            ticket, decision = open_and_hand_off(session, draft, settings)
+            return ticket.number, decision
+
         try:
-            with get_database().session() as session:
-                ticket = store.open_ticket(session, draft_from_slots(tracker), settings.service_timezone)
-                decision = hand_off(session, ticket, settings)
-                number = ticket.number
+            # Tried again while the database restarts: the request key keeps it to one ticket.
+            number, decision = get_database().run(open_ticket)
         except StoreUnavailable:
             # The answers stay in the slots: saying 转人工 again retries without asking twice.
             dispatcher.utter_message(response="utter_ticket_store_down")

@@ -67,7 +67,8 @@ def numbered_options(text: str, buttons: Sequence[Button]) -> str:
 def _option_number(text: str) -> int | None:
     """The number a reply is ("2", "２", " 2 。"), or None when it is not just a number."""
     number = unicodedata.normalize("NFKC", text or "").strip().rstrip(".。")
-    return int(number) if number.isdigit() else None
+    # isdecimal, not isdigit: "፩" or "𐩀" are digits that int() refuses (a 500 found by tests/fuzz).
+    return int(number) if number.isdecimal() else None
 
 
 def chosen_payload(text: str, buttons: Sequence[Button]) -> str | None:

@@ -42,7 +42,11 @@ def check_safe(data: bytes) -> None:
     parser.ExternalEntityRefHandler = _refuse
     try:
         parser.Parse(data, True)
-    except expat.ExpatError as error:
+    except BadXML:
+        raise
+    except (expat.ExpatError, LookupError, ValueError) as error:
+        # LookupError: an unknown encoding declared; ValueError: a multi-byte one (GBK, Big5 …) that
+        # expat cannot read. Both were 500s (found by tests/fuzz).
         raise BadXML(f"malformed XML: {error}") from error
 
 

@@ -161,7 +161,7 @@ class WidgetInput(InputChannel):
             if token:
                 try:
                     identity = identity_from_token(str(token), self.jwt_secret, self.jwt_algorithm)
-                except InvalidToken as error:
+                except (InvalidToken, UnicodeError) as error:  # UnicodeError: "\ud800" (PyJWT encodes the token)
                     logger.info("widget connection refused: %s", error)
                     raise ConnectionRefusedError("invalid_token") from error
             else:
@@ -170,8 +170,10 @@ class WidgetInput(InputChannel):
                                          "issued": issued}, namespace=NAMESPACE)
             await sio.enter_room(sid, identity.conversation_id, namespace=NAMESPACE)
 
+        # Each handler takes `*_`: a client may send an event with any number of arguments
+        # (without it, a second argument was a TypeError in the handler's task, found by tests/fuzz).
         @sio.on("session_request", namespace=NAMESPACE)
-        async def session_request(sid: str, data: Any = None) -> None:
+        async def session_request(sid: str, data: Any = None, *_: Any) -> None:
             session = await sio.get_session(sid, namespace=NAMESPACE)
             conversation = session["conversation"]
             await sio.emit("session_confirm", {
@@ -183,7 +185,7 @@ class WidgetInput(InputChannel):
             await sio.emit("history", {"messages": widget_history(events)}, to=sid, namespace=NAMESPACE)
 
         @sio.on("user_uttered", namespace=NAMESPACE)
-        async def user_uttered(sid: str, data: Any = None) -> None:
+        async def user_uttered(sid: str, data: Any = None, *_: Any) -> None:
             text = user_text(data.get("message") if isinstance(data, dict) else None, self.max_message_chars)
             if not text:
                 return
@@ -201,7 +203,7 @@ class WidgetInput(InputChannel):
                 await sio.emit("bot_typing", {"typing": False}, room=conversation, namespace=NAMESPACE)
 
         @sio.on("queue_status", namespace=NAMESPACE)
-        async def queue(sid: str, data: Any = None) -> Dict[str, Any]:
+        async def queue(sid: str, data: Any = None, *_: Any) -> Dict[str, Any]:
             session = await sio.get_session(sid, namespace=NAMESPACE)
             return await queue_status(session["conversation"])
 

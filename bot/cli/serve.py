@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import random
 import secrets
 import signal
 import socket
@@ -22,6 +23,9 @@ from typing import Dict, Iterator, List
 
 import requests
 
+from bot.deploy.endpoints import deployment_problems, store_environment
+from bot.deploy.nginx import find_nginx, write_config
+from bot.deploy.processes import ProcessSpec, plan
 from bot.model_files import model_path as current_model_path
 from bot.settings import PROJECT_ROOT, Settings, get_settings
 from bot.tickets.migrate import upgrade
@@ -41,6 +45,8 @@ class Stack:
     processes: Dict[str, subprocess.Popen] = field(default_factory=dict)
     started_at: float = field(default_factory=time.monotonic)
     ready_after: Dict[str, float] = field(default_factory=dict)
+    specs: Dict[str, ProcessSpec] = field(default_factory=dict)
+    env: Dict[str, str] = field(default_factory=dict)
 
     @property
     def rasa_url(self) -> str:
@@ -49,6 +55,18 @@ class Stack:
     @property
     def console_url(self) -> str:
         return self.settings.console_url
+
+    @property
+    def public_url(self) -> str:
+        return self.settings.public_url
+
+    def restart(self, name: str) -> None:
+        """Starts the process `name` again (after a test killed it) and waits until it is ready."""
+        process = self.processes.get(name)
+        if process is not None and process.poll() is None:
+            raise RuntimeError(f"{name} is still running")
+        start_process(self, self.specs[name], self.env)
+        _wait_until(self, name, self.specs[name].ready_url)
 
 
 def settings_environment(settings: Settings) -> Dict[str, str]:
@@ -67,6 +85,7 @@ def child_environment(settings: Settings, token: str) -> Dict[str, str]:
     env = dict(os.environ)
     env.update(QUIET_ENV)
     env.update(settings_environment(settings))
+    env.update(store_environment(settings))
     env.update(
         {
             "SANIC_HOST": settings.action_host,  # `rasa run actions` has no host option
@@ -78,28 +97,6 @@ def child_environment(settings: Settings, token: str) -> Dict[str, str]:
         }
     )
     return env
-
-
-def action_server_command(settings: Settings) -> List[str]:
-    return [
-        sys.executable, "-m", "rasa_sdk", "--actions", "bot.actions",
-        "--port", str(settings.action_port),
-    ]
-
-
-def rasa_server_command(settings: Settings, model: Path, token: str) -> List[str]:
-    return [
-        sys.executable, "-m", "bot.cli.rasa_server", "run",
-        "--model", str(model),
-        "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
-        "--credentials", str(PROJECT_ROOT / "credentials.yml"),
-        "--enable-api", "--auth-token", token,
-        "--interface", settings.rasa_host, "--port", str(settings.rasa_port),
-    ]
-
-
-def console_command() -> List[str]:
-    return [sys.executable, "-m", "bot.console"]
 
 
 def with_widget_secret(settings: Settings) -> Settings:
@@ -162,11 +159,60 @@ def port_in_use(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-def free_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on now (for tests and benchmarks)."""
+def _ephemeral_range() -> range:
+    """The ports the kernel hands to outgoing connections (Linux; the usual default elsewhere)."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return range(int(low), int(high) + 1)
+    except (OSError, ValueError):
+        return range(32768, 61000)
+
+
+def _bindable(port: int) -> bool:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return not port_in_use("127.0.0.1", port)
+
+
+def _candidate_ports() -> range:
+    """Ports below the ephemeral range: a port the kernel gave out with `bind(0)` can be taken again
+    by any outgoing connection (to PostgreSQL, Redis…) before the server that should listen on it
+    binds it, which made a Rasa replica fail at start with 'address already in use'."""
+    low = _ephemeral_range().start
+    return range(15000, low) if low > 16000 else range(1024, 65536)
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing uses now, outside the ephemeral range (for tests and benchmarks)."""
+    return free_port_range(1)
+
+
+def free_port_range(count: int) -> int:
+    """The first of `count` consecutive ports on 127.0.0.1 that nothing uses now.
+
+    For a replicated stack in tests and benchmarks: its replicas listen on the
+    ports after each balancer's, which separate `free_port()` calls could hand
+    out again.
+    """
+
+    candidates = _candidate_ports()
+    for _ in range(500):
+        base = random.randrange(candidates.start, candidates.stop - count)
+        if all(_bindable(base + i) for i in range(count)):
+            return base
+    raise RuntimeError(f"no {count} consecutive free ports on 127.0.0.1")
+
+
+def replicated_ports(settings_values: dict, rasa_replicas: int, action_replicas: int) -> dict:
+    """`settings_values` with every port of a replicated stack taken from one free range."""
+    base = free_port_range(rasa_replicas + action_replicas + 4)
+    action_base = base + rasa_replicas + 1
+    return {**settings_values, "rasa_port": base, "action_port": action_base,
+            "console_port": action_base + action_replicas + 1, "proxy_port": action_base + action_replicas + 2,
+            "rasa_replicas": rasa_replicas, "action_replicas": action_replicas}
 
 
 def _stop_on_sigterm() -> None:
@@ -178,6 +224,71 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
+def prepare_stores(settings: Settings) -> None:
+    """Migrations and tables, before any server starts.
+
+    The ticket store is migrated (Alembic). In the replicated deployment,
+    Rasa's `events` table is created here once, so replicas starting together
+    do not race to create it.
+    """
+    if settings.replicated:
+        create_database_if_missing(settings.ticket_database_url)
+        create_database_if_missing(settings.tracker_url)
+    upgrade(settings.ticket_database_url)
+    if settings.replicated:
+        from rasa.core.tracker_store import SQLTrackerStore
+        from sqlalchemy import create_engine
+
+        engine = create_engine(settings.tracker_url)
+        try:
+            SQLTrackerStore.Base.metadata.create_all(engine)
+        finally:
+            engine.dispose()
+
+
+def create_database_if_missing(url: str) -> None:
+    """Creates the PostgreSQL database of `url` when the server does not have it yet."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    if not target.drivername.startswith("postgresql") or not target.database:
+        return
+    engine = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                        {"name": target.database}).first()
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        engine.dispose()
+
+
+def _processes_for(settings: Settings, model: Path, token: str) -> List[ProcessSpec]:
+    if not settings.replicated:
+        return plan(settings, model, token)
+    problems = deployment_problems(settings)
+    if problems:
+        raise RuntimeError("the replicated deployment needs: " + "; ".join(problems))
+    nginx = find_nginx(settings)
+    if nginx is None:
+        raise RuntimeError("the replicated deployment needs nginx (Debian package nginx-light); "
+                           "scripts/run --replicated installs it")
+    config = write_config(settings, settings.resolve(settings.log_dir).parent / "nginx",
+                          settings.resolve(settings.log_dir))
+    return plan(settings, model, token, config, nginx)
+
+
+def start_process(stack: Stack, spec: ProcessSpec, env: Dict[str, str]) -> subprocess.Popen:
+    """Starts (or restarts) one process of the stack, its output appended to its log."""
+    log_dir = stack.settings.resolve(stack.settings.log_dir)
+    with open(log_dir / f"{spec.name}.log", "ab") as log:
+        process = subprocess.Popen(spec.command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    stack.processes[spec.name] = process
+    return process
+
+
 @contextlib.contextmanager
 def running_stack(
     settings: Settings | None = None, model: Path | None = None
@@ -187,36 +298,24 @@ def running_stack(
     model = model or current_model_path()
     if not model.exists():
         raise FileNotFoundError(f"no trained model at {model}; run scripts/run or scripts/train")
-    ports = (
-        (settings.action_host, settings.action_port),
-        (settings.rasa_host, settings.rasa_port),
-        (settings.console_host, settings.console_port),
-    )
-    for host, port in ports:
-        if port_in_use(host, port):
-            raise RuntimeError(f"port {port} on {host} is in use (is the assistant already running?)")
     token = settings.rasa_token or secrets.token_urlsafe(24)
     settings = with_widget_secret(settings)
     log_dir = settings.resolve(settings.log_dir)
     log_dir.mkdir(parents=True, exist_ok=True)
     settings.resolve(settings.tracker_db).parent.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.ticket_database_url)
+    specs = _processes_for(settings, model, token)
+    for spec in specs:
+        for host, port in spec.listens:
+            if port_in_use(host, port):
+                raise RuntimeError(f"port {port} on {host} is in use (is the assistant already running?)")
+    prepare_stores(settings)
     env = child_environment(settings, token)
-    stack = Stack(settings=settings, token=token)
-    commands = {
-        "actions": action_server_command(settings),
-        "rasa": rasa_server_command(settings, model, token),
-        "console": console_command(),
-    }
+    stack = Stack(settings=settings, token=token, specs={spec.name: spec for spec in specs}, env=env)
     try:
-        for name, command in commands.items():
-            with open(log_dir / f"{name}.log", "ab") as log:
-                stack.processes[name] = subprocess.Popen(
-                    command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-                )
-        _wait_until(stack, "actions", f"http://{settings.action_host}:{settings.action_port}/health")
-        _wait_until(stack, "console", f"{settings.console_url}/health")
-        _wait_until(stack, "rasa", f"{settings.rasa_url}/status?token={token}")
+        for spec in specs:
+            start_process(stack, spec, env)
+        for spec in specs:
+            _wait_until(stack, spec.name, spec.ready_url)
         yield stack
     finally:
         _stop(stack.processes)
@@ -248,11 +347,16 @@ def main(argv: List[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = get_settings()
     _stop_on_sigterm()
-    print("Starting the action server, the agent console and Rasa (loading the model)…", flush=True)
+    if settings.replicated:
+        print(f"Starting nginx, {settings.action_replicas} action servers, the agent console and "
+              f"{settings.rasa_replicas} Rasa processes (PostgreSQL and Redis; loading the model)…", flush=True)
+    else:
+        print("Starting the action server, the agent console and Rasa (loading the model)…", flush=True)
     try:
         with running_stack(settings) as stack:
+            public = f"users' channels on {stack.public_url} (load balancer), " if settings.replicated else ""
             print(
-                f"Ready in {stack.ready_after['rasa']:.1f} s: Rasa on {stack.rasa_url}, "
+                f"Ready in {max(stack.ready_after.values()):.1f} s: {public}Rasa on {stack.rasa_url}, "
                 f"actions on {settings.action_endpoint_url}, agent console on {stack.console_url} "
                 f"(create an account: python -m bot.console.agents create …), "
                 f"chat widget demo on {stack.console_url}/widget. Logs in {settings.log_dir}/.",

@@ -4,25 +4,26 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import timedelta
-from functools import partial
+from functools import partial, wraps
 from pathlib import Path
 from typing import Any, Callable, Dict, List, TypeVar
 
 import jinja2
 import yaml
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.console import sessions
+from bot.console import security, sessions
+from bot.console.login_limit import LimiterUnavailable, LoginLimiter, TooManyAttempts
 from bot.console.rasa_client import NotDelivered, RasaClient, RasaUnavailable
-from bot.console.serialize import agent_json, ticket_json
+from bot.console.serialize import agent_json, contacts_visible, masked_transcript, ticket_json
 from bot.console.transcript import transcript
 from bot.content.catalog import CONTENT_DIR
 from bot.settings import Settings
 from bot.tickets import store
 from bot.tickets.database import Database, StoreUnavailable
-from bot.tickets.models import AWAY, GENERAL_QUEUE, ONLINE, OPEN, SENIOR_QUEUE, SUPERVISOR, Agent, Ticket, utcnow
+from bot.tickets.models import ASSIGNED, AWAY, ONLINE, OPEN, QUEUES, SENIOR_QUEUE, SUPERVISOR, Agent, Ticket, utcnow
 from bot.widget.routes import widget_routes
 
 HERE = Path(__file__).resolve().parent
@@ -39,9 +40,10 @@ PUBLIC_PATHS = ("/login", "/api/login", "/static/", "/health", "/widget")
 class ApiError(web.HTTPException):
     """A refusal with a code and the agent-facing message for it."""
 
-    def __init__(self, status: int, code: str):
+    def __init__(self, status: int, code: str, headers: Dict[str, str] | None = None):
         self.status_code = status
         super().__init__(
+            headers=headers,
             text=json.dumps({"error": code, "message": MESSAGES.get(code, code)}, ensure_ascii=False),
             content_type="application/json",
         )
@@ -63,23 +65,62 @@ async def errors(request: web.Request, handler: Callable) -> web.StreamResponse:
 
 @web.middleware
 async def signed_in(request: web.Request, handler: Callable) -> web.StreamResponse:
-    """Pages redirect to /login, API calls answer 401, unless the session is valid."""
-    if request.path.startswith("/api/") and request.method not in ("GET", "HEAD"):
-        # A cross-site form cannot send JSON without a preflight: this is the CSRF guard
+    """Pages redirect to /login, API calls answer 401, unless the session is valid.
+
+    API calls that change something with the session cookie must also carry the
+    sign-in's CSRF token (see bot/console/security.py); bearer-token clients need not.
+    """
+    changes = request.path.startswith("/api/") and request.method not in ("GET", "HEAD")
+    if changes:
+        # A cross-site form cannot send JSON without a preflight: a first CSRF guard
         # (sign-in included, so no other site can sign a browser into its account).
         if request.content_type != "application/json":
             raise ApiError(415, "json_required")
     if request.path.startswith(PUBLIC_PATHS):
         return await handler(request)
     console = request.app[CONSOLE]
-    token = request.cookies.get(sessions.COOKIE) or _bearer(request)
+    cookie = request.cookies.get(sessions.COOKIE)
+    token = cookie or _bearer(request)
     agent = await console.db(partial(_touch, token=token))
     if agent is None:
         if request.path.startswith("/api/"):
             raise ApiError(401, "not_signed_in")
         raise web.HTTPFound("/login")
-    request["agent"] = agent
+    if changes and cookie and not security.csrf_matches(cookie, request.headers.get(security.CSRF_HEADER)):
+        raise ApiError(403, "csrf")
+    request["agent"], request["session_token"] = agent, token
     return await handler(request)
+
+
+def require_supervisor(handler: Callable) -> Callable:
+    """For supervisor-only routes (a handler or a Console method): other agents get 403 not_allowed."""
+
+    @wraps(handler)
+    async def guarded(*args: Any) -> web.StreamResponse:
+        request: web.Request = args[-1]
+        if request["agent"]["role"] != SUPERVISOR:
+            raise ApiError(403, "not_allowed")
+        return await handler(*args)
+
+    return guarded
+
+
+def require_access(handler: Callable) -> Callable:
+    """For /api/tickets/{number}/… routes that show the conversation: 403 not_allowed
+    unless the agent may read it (`store.may_access`: not another agent's conversation)."""
+
+    @wraps(handler)
+    async def guarded(*args: Any) -> web.StreamResponse:
+        request: web.Request = args[-1]
+        number, me = request.match_info["number"], request["agent"]["id"]
+
+        def check(session: Session) -> None:
+            store.require_access(store.ticket_by_number(session, number), session.get(Agent, me))
+
+        await request.app[CONSOLE].db(check)
+        return await handler(*args)
+
+    return guarded
 
 
 def _bearer(request: web.Request) -> str | None:
@@ -103,7 +144,10 @@ async def _json_body(request: web.Request) -> Dict[str, Any]:
         raise web.HTTPRequestEntityTooLarge(MAX_BODY_BYTES, request.content_length)
     try:
         body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        json.dumps(body, ensure_ascii=False).encode("utf-8")  # lone surrogates ("\ud800") are not UTF-8
+    except (json.JSONDecodeError, UnicodeError, LookupError, RecursionError) as error:
+        # Were 500s (found by tests/fuzz): LookupError for an unknown charset in Content-Type,
+        # RecursionError for JSON nested too deep, UnicodeEncodeError when hashing or storing a lone surrogate.
         raise ApiError(400, "bad_json") from error
     if not isinstance(body, dict):
         raise ApiError(400, "bad_json")
@@ -121,10 +165,10 @@ async def _message_text(request: web.Request, key: str) -> str:
 
 
 class Console:
-    """The app's state: settings, the ticket database, the Rasa client."""
+    """The app's state: settings, the ticket database, the Rasa client, the sign-in throttle."""
 
-    def __init__(self, settings: Settings, database: Database, rasa: RasaClient):
-        self.settings, self.database, self.rasa = settings, database, rasa
+    def __init__(self, settings: Settings, database: Database, rasa: RasaClient, login_limiter: LoginLimiter):
+        self.settings, self.database, self.rasa, self.login_limiter = settings, database, rasa, login_limiter
         self.templates = jinja2.Environment(
             loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True
         )
@@ -159,6 +203,12 @@ class Console:
     async def login(self, request: web.Request) -> web.Response:
         body = await _json_body(request)
         username, password = str(body.get("username") or ""), str(body.get("password") or "")
+        try:
+            attempt = await self.login_limiter.begin(username, security.client_ip(request, self.settings.trusted_proxies))
+        except TooManyAttempts as error:
+            raise ApiError(429, "too_many_attempts", {"Retry-After": str(error.retry_after)}) from error
+        except LimiterUnavailable as error:
+            raise ApiError(503, "login_limiter_unavailable") from error
 
         def sign_in(session: Session) -> tuple[str, Dict[str, Any]] | None:
             agent = sessions.authenticate(session, username, password)
@@ -169,12 +219,15 @@ class Console:
         result = await self.db(sign_in)
         if result is None:
             raise ApiError(401, "bad_credentials")
+        await self.login_limiter.succeeded(attempt)
         token, agent = result
-        response = web.json_response({"agent": agent, "token": token})
-        response.set_cookie(
-            sessions.COOKIE, token, httponly=True, samesite="Strict", path="/",
-            max_age=int(self.settings.console_session_hours * 3600),
-        )
+        csrf = security.csrf_token(token)
+        response = web.json_response({"agent": agent, "token": token, "csrf_token": csrf})
+        cookie = dict(samesite="Strict", path="/", secure=self.settings.console_secure_cookies,
+                      max_age=int(self.settings.console_session_hours * 3600))
+        response.set_cookie(sessions.COOKIE, token, httponly=True, **cookie)
+        # Not httponly: the page's script reads it and sends it back in X-CSRF-Token.
+        response.set_cookie(security.CSRF_COOKIE, csrf, **cookie)
         return response
 
     async def logout(self, request: web.Request) -> web.Response:
@@ -188,10 +241,12 @@ class Console:
         await self.db(sign_out)
         response = web.json_response({"ok": True})
         response.del_cookie(sessions.COOKIE, path="/")
+        response.del_cookie(security.CSRF_COOKIE, path="/")
         return response
 
     async def me(self, request: web.Request) -> web.Response:
-        return web.json_response({"agent": request["agent"]})
+        return web.json_response({"agent": request["agent"],
+                                  "csrf_token": security.csrf_token(request["session_token"])})
 
     async def presence(self, request: web.Request) -> web.Response:
         body = await _json_body(request)
@@ -212,8 +267,8 @@ class Console:
 
         def read(session: Session) -> Dict[str, Any]:
             now = utcnow()
-            queues = (GENERAL_QUEUE, SENIOR_QUEUE) if me["senior"] or me["role"] == SUPERVISOR else (GENERAL_QUEUE,)
-            waiting = store.waiting(session, queues)
+            agent = session.get(Agent, me["id"])
+            waiting = store.waiting(session, [queue for queue in QUEUES if store.serves(agent, queue)])
             mine = session.execute(
                 select(Ticket).where(Ticket.assigned_agent_id == me["id"], Ticket.status == "assigned")
                 .order_by(Ticket.claimed_at)
@@ -222,9 +277,9 @@ class Console:
                 select(Ticket).where(Ticket.status == OPEN).order_by(Ticket.created_at).limit(100)
             ).scalars()
             return {
-                "waiting": [ticket_json(t, now, position=i + 1) for i, t in enumerate(waiting)],
-                "mine": [ticket_json(t, now) for t in mine],
-                "open": [ticket_json(t, now) for t in offline],
+                "waiting": [ticket_json(t, now, position=i + 1, viewer=me) for i, t in enumerate(waiting)],
+                "mine": [ticket_json(t, now, viewer=me) for t in mine],
+                "open": [ticket_json(t, now, viewer=me) for t in offline],
             }
 
         return web.json_response(await self.db(read))
@@ -233,6 +288,21 @@ class Console:
         def read(session: Session) -> List[Dict[str, Any]]:
             return [agent_json(a) for a in session.execute(
                 select(Agent).where(Agent.active.is_(True)).order_by(Agent.display_name)).scalars()]
+
+        return web.json_response({"agents": await self.db(read)})
+
+    @require_supervisor
+    async def agent_activity(self, request: web.Request) -> web.Response:
+        """Supervisors: every active agent with when the console last saw them and how many conversations they handle."""
+
+        def read(session: Session) -> List[Dict[str, Any]]:
+            handling = dict(session.execute(
+                select(Ticket.assigned_agent_id, func.count()).where(Ticket.status == ASSIGNED)
+                .group_by(Ticket.assigned_agent_id)).all())
+            agents = session.execute(
+                select(Agent).where(Agent.active.is_(True)).order_by(Agent.display_name)).scalars()
+            return [{**agent_json(a), "last_seen_at": a.last_seen_at.isoformat() if a.last_seen_at else None,
+                     "handling": handling.get(a.id, 0)} for a in agents]
 
         return web.json_response({"agents": await self.db(read)})
 
@@ -249,7 +319,7 @@ class Console:
 
     async def ticket(self, request: web.Request) -> web.Response:
         number = request.match_info["number"]
-        data = await self.db(lambda s: ticket_json(self._ticket(s, number), utcnow(), full=True))
+        data = await self.db(lambda s: ticket_json(self._ticket(s, number), utcnow(), full=True, viewer=request["agent"]))
         return web.json_response({"ticket": data})
 
     async def ticket_transcript(self, request: web.Request) -> web.Response:
@@ -258,12 +328,17 @@ class Console:
             after = int(request.query.get("after", "-1"))
         except ValueError as error:
             raise ApiError(400, "bad_request") from error
-        conversation = await self.db(lambda s: self._ticket(s, number).conversation_id)
+        def read(session: Session) -> tuple[str, bool]:
+            ticket = self._ticket(session, number)
+            return ticket.conversation_id, contacts_visible(ticket, request["agent"])
+
+        conversation, visible = await self.db(read)
         try:
             lines = transcript(await self.rasa.events(conversation))
         except RasaUnavailable as error:
             raise ApiError(502, "rasa_unavailable") from error
-        return web.json_response({"messages": [line for line in lines if line["seq"] > after]})
+        lines = [line for line in lines if line["seq"] > after]
+        return web.json_response({"messages": lines if visible else masked_transcript(lines)})
 
     async def claim(self, request: web.Request) -> web.Response:
         number = request.match_info["number"]
@@ -271,7 +346,7 @@ class Console:
         def work(session: Session) -> tuple[Dict[str, Any], str, str]:
             ticket, agent = self._ticket(session, number), self._agent(session, request)
             store.claim(session, ticket.id, agent, self.settings.agent_capacity)
-            return ticket_json(ticket, utcnow(), full=True), ticket.conversation_id, ticket.channel
+            return ticket_json(ticket, utcnow(), full=True, viewer=request["agent"]), ticket.conversation_id, ticket.channel
 
         data, conversation, channel = await self.db(work)
         me = request["agent"]
@@ -307,7 +382,7 @@ class Console:
         def work(session: Session) -> Dict[str, Any]:
             ticket = self._ticket(session, number)
             store.add_note(session, ticket, self._agent(session, request), body)
-            return ticket_json(ticket, utcnow(), full=True)
+            return ticket_json(ticket, utcnow(), full=True, viewer=request["agent"])
 
         return web.json_response({"ticket": await self.db(work)})
 
@@ -326,8 +401,8 @@ class Console:
                 if target is None:
                     raise ApiError(404, "unknown_agent")
             store.transfer(session, ticket, agent, to_agent=target, to_queue=None if target else to_queue)
-            return (ticket_json(ticket, utcnow(), full=True), ticket.conversation_id, ticket.channel,
-                    agent_json(target) if target else None)
+            return (ticket_json(ticket, utcnow(), full=True, viewer=request["agent"]), ticket.conversation_id,
+                    ticket.channel, agent_json(target) if target else None)
 
         data, conversation, channel, target = await self.db(work)
         if target is not None:
@@ -343,7 +418,8 @@ class Console:
             ticket = self._ticket(session, number)
             live = ticket.status != OPEN
             store.resolve(session, ticket, self._agent(session, request))
-            return ticket_json(ticket, utcnow(), full=True), ticket.conversation_id, ticket.channel, live
+            data = ticket_json(ticket, utcnow(), full=True, viewer=request["agent"])
+            return data, ticket.conversation_id, ticket.channel, live
 
         data, conversation, channel, live = await self.db(work)
         delivered = await self._deliver(self.rasa.hand_back(conversation, number, channel)) if live else True
@@ -362,15 +438,35 @@ class Console:
 CONSOLE = web.AppKey("console", Console)
 
 
-def create_app(settings: Settings, database: Database, rasa: RasaClient) -> web.Application:
+async def _close_if_body_unread(request: web.Request, response: web.StreamResponse) -> None:
+    """Closes the connection after answering a request whose large body was left unread.
+
+    aiohttp 3.9 stops reading a connection once 128 KB of a body are buffered, and never resumes when
+    the handler does not read them: the next request on that keep-alive connection got no answer at all
+    (found by tests/fuzz). Bodies over MAX_BODY_BYTES are refused unread, so their connection is closed.
+    """
+    large = request.content_length is None or request.content_length > MAX_BODY_BYTES
+    if request.body_exists and large and not request.content.at_eof():
+        response.force_close()
+        response.headers["Connection"] = "close"
+
+
+def create_app(
+    settings: Settings, database: Database, rasa: RasaClient, login_limiter: LoginLimiter | None = None
+) -> web.Application:
+    """The console; `login_limiter` defaults to one from the settings (tests pass one with their own clock)."""
     app = web.Application(middlewares=[errors, signed_in], client_max_size=MAX_BODY_BYTES)
-    console = Console(settings, database, rasa)
+    login_limiter = login_limiter or LoginLimiter.from_settings(settings)
+    console = Console(settings, database, rasa, login_limiter)
     app[CONSOLE] = console
 
-    async def close_rasa(app: web.Application) -> None:
+    async def close_clients(app: web.Application) -> None:
         await rasa.close()
+        await login_limiter.close()
 
-    app.on_cleanup.append(close_rasa)
+    app.on_cleanup.append(close_clients)
+    app.on_response_prepare.append(security.add_security_headers)
+    app.on_response_prepare.append(_close_if_body_unread)
     app.add_routes([
         web.get("/health", console.health),
         web.get("/login", console.login_page),
@@ -383,9 +479,10 @@ def create_app(settings: Settings, database: Database, rasa: RasaClient) -> web.
         web.post("/api/presence", console.presence),
         web.get("/api/queue", console.queue),
         web.get("/api/agents", console.agents),
+        web.get("/api/agents/activity", console.agent_activity),
         web.get("/api/canned", console.canned),
         web.get("/api/tickets/{number}", console.ticket),
-        web.get("/api/tickets/{number}/transcript", console.ticket_transcript),
+        web.get("/api/tickets/{number}/transcript", require_access(console.ticket_transcript)),
         web.post("/api/tickets/{number}/claim", console.claim),
         web.post("/api/tickets/{number}/reply", console.reply),
         web.post("/api/tickets/{number}/notes", console.note),

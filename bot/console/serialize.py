@@ -1,12 +1,19 @@
-"""Tickets and agents as JSON for the console's API."""
+"""Tickets, agents and transcripts as JSON for the console's API.
+
+The user's phone numbers and e-mail addresses stay stored on the ticket in
+full, but only the agent who claimed the conversation and supervisors see them
+so (`contacts_visible`); everyone else sees "138****5678" and "a***@qq.com",
+in the ticket's fields, its free texts and the transcript.
+"""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Mapping
 
 from bot.content.catalog import load_guides
 from bot.content.ticket_rules import load_ticket_rules
-from bot.tickets.models import NOTE, Agent, Ticket
+from bot.privacy import mask_contact, mask_contacts
+from bot.tickets.models import NOTE, SUPERVISOR, Agent, Ticket
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -33,8 +40,32 @@ def step_labels(steps: List[str]) -> List[Dict[str, str]]:
     return labelled
 
 
-def ticket_json(ticket: Ticket, now: datetime, position: int | None = None, full: bool = False) -> Dict[str, Any]:
+def contacts_visible(ticket: Ticket, viewer: Mapping[str, Any] | None) -> bool:
+    """Whether `viewer` (an `agent_json`) sees the user's contacts in full: a supervisor, or the agent handling it.
+
+    Nobody in particular (`None`) sees them masked.
+    """
+    if viewer is None:
+        return False
+    return viewer.get("role") == SUPERVISOR or (
+        ticket.assigned_agent_id is not None and ticket.assigned_agent_id == viewer.get("id")
+    )
+
+
+def masked_transcript(lines: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Transcript lines (`bot.console.transcript`) with the contacts in their texts masked."""
+    return [{**line, "text": mask_contacts(line["text"])} if line.get("text") else line for line in lines]
+
+
+def ticket_json(ticket: Ticket, now: datetime, position: int | None = None, full: bool = False,
+                viewer: Mapping[str, Any] | None = None) -> Dict[str, Any]:
+    """The ticket as the console shows it to `viewer`: contacts masked unless `contacts_visible`."""
     agent = ticket.assigned_agent
+    visible = contacts_visible(ticket, viewer)
+
+    def shown(text: str | None) -> str | None:
+        return text if visible or not text else mask_contacts(text)
+
     data: Dict[str, Any] = {
         "number": ticket.number,
         "status": ticket.status,
@@ -49,14 +80,15 @@ def ticket_json(ticket: Ticket, now: datetime, position: int | None = None, full
         "queued_at": _iso(ticket.queued_at),
         "waiting_seconds": int((now - ticket.queued_at).total_seconds()) if ticket.queued_at else None,
         "assigned_agent": agent_json(agent) if agent else None,
-        "description": ticket.description,
+        "description": shown(ticket.description),
+        "contacts_masked": not visible,
     }
     if position is not None:
         data["position"] = position
     if full:
         data.update(
-            contact_phone=ticket.contact_phone,
-            contact_email=ticket.contact_email,
+            contact_phone=ticket.contact_phone if visible else mask_contact(ticket.contact_phone),
+            contact_email=ticket.contact_email if visible else mask_contact(ticket.contact_email),
             txn_time=ticket.txn_time,
             amount=None if ticket.amount is None else str(ticket.amount),
             steps_tried=step_labels(list(ticket.steps_tried or [])),
@@ -64,14 +96,14 @@ def ticket_json(ticket: Ticket, now: datetime, position: int | None = None, full
             claimed_at=_iso(ticket.claimed_at),
             resolved_at=_iso(ticket.resolved_at),
             rating=None if ticket.rating is None else {
-                "score": ticket.rating.score, "comment": ticket.rating.comment,
+                "score": ticket.rating.score, "comment": shown(ticket.rating.comment),
             },
             notes=[
-                {"body": e.body, "time": _iso(e.created_at), "agent": e.agent.display_name if e.agent else None}
+                {"body": shown(e.body), "time": _iso(e.created_at), "agent": e.agent.display_name if e.agent else None}
                 for e in ticket.history if e.kind == NOTE
             ],
             history=[
-                {"kind": e.kind, "from": e.from_status, "to": e.to_status, "body": e.body if e.kind != NOTE else None,
+                {"kind": e.kind, "from": e.from_status, "to": e.to_status, "body": shown(e.body) if e.kind != NOTE else None,
                  "agent": e.agent.display_name if e.agent else None, "time": _iso(e.created_at)}
                 for e in ticket.history
             ],

@@ -9,9 +9,10 @@ instead of an error.
 from __future__ import annotations
 
 import contextlib
+import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -21,6 +22,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.settings import get_settings
 
 SQLITE_BUSY_TIMEOUT_S = 30
+#: Pauses of `Database.run` between two tries while the database is unreachable.
+RETRY_PAUSES_S: Sequence[float] = (0.5, 1.0, 2.0)
+T = TypeVar("T")
 
 
 class StoreUnavailable(RuntimeError):
@@ -92,6 +96,23 @@ class Database:
             raise
         finally:
             session.close()
+
+    def run(self, work: Callable[[Session], T], pauses: Sequence[float] = RETRY_PAUSES_S) -> T:
+        """`work(session)` in a transaction, tried again while the database is unreachable.
+
+        For work that is safe to repeat (idempotent, as opening a ticket per
+        message is): a PostgreSQL restart then costs a second or two, not an
+        error. `StoreUnavailable` once the pauses are used up.
+        """
+        for pause in [*pauses, None]:
+            try:
+                with self.session() as session:
+                    return work(session)
+            except StoreUnavailable:
+                if pause is None:
+                    raise
+                time.sleep(pause)
+        raise AssertionError("unreachable")
 
     def dispose(self) -> None:
         if self._engine is not None:

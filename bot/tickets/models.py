@@ -184,6 +184,10 @@ class Ticket(Base):
     #: Guide steps the user already went through, as "<guide>:<step id>".
     steps_tried = Column(JSON, nullable=False, default=list)
     handoff_reason = Column(String(32))
+    #: The user message that opened it (conversation id and Rasa's message id):
+    #: a turn processed again after a database failure finds this ticket instead
+    #: of opening a second one.
+    request_key = Column(String(160), unique=True, index=True)
     assigned_agent_id = Column(Integer, ForeignKey("agents.id", ondelete="SET NULL"), index=True)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow)

@@ -86,6 +86,7 @@ class TicketDraft:
     description: str | None = None
     steps_tried: List[str] = field(default_factory=list)
     handoff_reason: str | None = None
+    request_key: str | None = None
 
 
 def _record(session: Session, ticket: Ticket, kind: str, now: datetime, **values: object) -> None:
@@ -102,8 +103,16 @@ def _set_status(session: Session, ticket: Ticket, status: str, now: datetime, ag
 
 
 def open_ticket(session: Session, draft: TicketDraft, timezone: str, now: datetime | None = None) -> Ticket:
-    """Inserts a ticket with the next number of the day. Starts the transaction."""
+    """Inserts a ticket with the next number of the day. Starts the transaction.
+
+    A draft whose `request_key` already opened a ticket gets that ticket back
+    (see `ticket_for_request`); check with `ticket_for_request` first to tell.
+    """
     now = now or utcnow()
+    if draft.request_key:
+        existing = ticket_for_request(session, draft.request_key)
+        if existing is not None:
+            return existing
     number = next_number(session, now, timezone)
     ticket = Ticket(
         number=number,
@@ -120,6 +129,7 @@ def open_ticket(session: Session, draft: TicketDraft, timezone: str, now: dateti
         description=draft.description,
         steps_tried=list(draft.steps_tried),
         handoff_reason=draft.handoff_reason,
+        request_key=draft.request_key,
         created_at=now,
         updated_at=now,
     )
@@ -127,6 +137,11 @@ def open_ticket(session: Session, draft: TicketDraft, timezone: str, now: dateti
     _record(session, ticket, CREATED, now, to_status=OPEN)
     session.flush()
     return ticket
+
+
+def ticket_for_request(session: Session, request_key: str) -> Ticket | None:
+    """The ticket a user message already opened, if any."""
+    return session.execute(select(Ticket).where(Ticket.request_key == request_key)).scalar_one_or_none()
 
 
 def get_ticket(session: Session, ticket_id: int) -> Ticket:
@@ -225,7 +240,7 @@ def claim(session: Session, ticket_id: int, agent: Agent, capacity: int, now: da
     """Gives a waiting ticket to `agent`. Exactly one of two racing agents wins."""
     now = now or utcnow()
     ticket = get_ticket(session, ticket_id)
-    if ticket.queue == SENIOR_QUEUE and not (agent.senior or agent.is_supervisor):
+    if not serves(agent, ticket.queue):
         raise NotAllowed("the senior queue is served by senior agents")
     if _load_for_agent(session, agent) >= capacity:
         raise AtCapacity(f"{agent.username} already handles {capacity} conversations")
@@ -244,6 +259,40 @@ def claim(session: Session, ticket_id: int, agent: Agent, capacity: int, now: da
     return ticket
 
 
+# Who may do what (the console's roles: AGENT, SUPERVISOR)
+#
+# - Every agent serves the general queue; the senior queue only senior agents
+#   and supervisors (`serves`): they see its waiting tickets and may claim them.
+# - An agent may read a conversation (its transcript) and write notes on a
+#   ticket waiting in a queue they serve, on their own tickets (handled now or
+#   before), and on tickets nobody handled (recorded for a later reply,
+#   cancelled), not on another agent's (`may_access`). A supervisor may on all.
+# - Only the agent handling a conversation, or a supervisor, may reply to it,
+#   transfer it or resolve it (`require_handler`); tickets recorded for a later
+#   reply are resolved by any agent.
+# - Supervisor-only console routes check the role themselves (`require_supervisor`
+#   in bot/console/app.py).
+
+
+def serves(agent: Agent, queue: str) -> bool:
+    """Whether `agent` takes conversations from `queue`."""
+    return queue != SENIOR_QUEUE or agent.senior or agent.is_supervisor
+
+
+def may_access(ticket: Ticket, agent: Agent) -> bool:
+    """Whether `agent` may read the ticket's conversation and note on it (see the rules above)."""
+    if agent.is_supervisor:
+        return True
+    if ticket.assigned_agent_id is not None:
+        return ticket.assigned_agent_id == agent.id
+    return ticket.status != QUEUED or serves(agent, ticket.queue)
+
+
+def require_access(ticket: Ticket, agent: Agent) -> None:
+    if not may_access(ticket, agent):
+        raise NotAllowed(f"ticket {ticket.number} is not {agent.username}'s to read")
+
+
 def require_handler(ticket: Ticket, agent: Agent) -> None:
     """Only the agent handling a conversation (or a supervisor) may act on it."""
     if ticket.status != ASSIGNED:
@@ -254,6 +303,7 @@ def require_handler(ticket: Ticket, agent: Agent) -> None:
 
 def add_note(session: Session, ticket: Ticket, agent: Agent, body: str, now: datetime | None = None) -> TicketEvent:
     """An internal note: in the ticket's history, never shown to the user."""
+    require_access(ticket, agent)
     now = now or utcnow()
     event = TicketEvent(ticket=ticket, kind=NOTE, agent_id=agent.id, body=body, created_at=now)
     session.add(event)
@@ -372,7 +422,7 @@ def online_agents(
     agents = session.execute(
         select(Agent).where(Agent.active.is_(True), Agent.presence == ONLINE, Agent.last_seen_at >= since)
     ).scalars()
-    return [agent for agent in agents if queue != SENIOR_QUEUE or agent.senior or agent.is_supervisor]
+    return [agent for agent in agents if serves(agent, queue)]
 
 
 def available_agents(

@@ -4,12 +4,17 @@
 `?user=alice` signs a token for a demo user the way the host app would
 (`demo-alice`); without it the visitor is anonymous. The demo page is off in
 production, where the host app signs its own tokens.
+
+The page has no inline script or style (its own are demo-page.js and
+demo-page.css), so its Content-Security-Policy allows only its own origin,
+plus Rasa's socket.io server for the widget's connection.
 """
 from __future__ import annotations
 
 import re
 from pathlib import Path
 from typing import List
+from urllib.parse import urlsplit
 
 import jinja2
 from aiohttp import web
@@ -30,6 +35,17 @@ def demo_page(settings: Settings, user: str | None) -> str:
     )
 
 
+def demo_csp(settings: Settings) -> str:
+    """The demo page's Content-Security-Policy: its own origin, and the socket server over HTTP and WebSocket."""
+    server = urlsplit(settings.widget_server_url)
+    socket = "wss" if server.scheme == "https" else "ws"
+    origins = f"{server.scheme}://{server.netloc} {socket}://{server.netloc}"
+    return (
+        f"default-src 'self'; connect-src 'self' {origins}; img-src 'self' data:; object-src 'none'; "
+        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+
 def widget_routes(settings: Settings) -> List[web.AbstractRouteDef]:
     async def demo(request: web.Request) -> web.Response:
         if settings.environment == "production" or not settings.widget_jwt_secret:
@@ -37,6 +53,7 @@ def widget_routes(settings: Settings) -> List[web.AbstractRouteDef]:
         user = request.query.get("user") or None
         if user is not None and not DEMO_USER.fullmatch(user):
             raise web.HTTPBadRequest(text="user: 1-32 characters a-z 0-9 _ -")
-        return web.Response(text=demo_page(settings, user), content_type="text/html")
+        return web.Response(text=demo_page(settings, user), content_type="text/html",
+                            headers={"Content-Security-Policy": demo_csp(settings)})
 
     return [web.get("/widget", demo), web.static("/widget/static", HERE / "static")]

@@ -206,3 +206,23 @@ def test_cancel_with_nothing_under_way(make_tracker, dispatcher, ticket_db):
     events = ActionCancelHandoff().run(dispatcher, make_tracker(intent="cancel", sender_id="me"), {})
     assert events == [] and uttered(dispatcher) == ["utter_nothing_to_cancel"]
 
+
+
+def test_the_same_message_processed_again_does_not_open_a_second_ticket(make_tracker, dispatcher, ticket_db,
+                                                                          agent_online):
+    """Rasa runs a turn again when the tracker could not be saved (a database restart): one ticket still."""
+
+    def run(message_id):
+        tracker = make_tracker(intent="out_of_scope", slots=FORM_ANSWERS)
+        tracker.latest_message["message_id"] = message_id
+        return slots_of(ActionOpenTicket().run(dispatcher, tracker, {}))["ticket_number"]
+
+    first, again = run("msg-1"), run("msg-1")
+    assert first == again
+    with ticket_db.session() as session:
+        tickets = session.execute(select(Ticket)).scalars().all()
+        assert [(t.number, t.status, t.request_key) for t in tickets] == [(first, QUEUED, "test-user:msg-1")]
+    # The user is told the same queue place both times.
+    queued = [m for m in dispatcher.messages if m["response"] == "utter_ticket_queued"]
+    assert len(queued) == 2 and queued[0]["queue_position"] == queued[1]["queue_position"] == 1
+    assert run("msg-2") != first  # another message is another request

@@ -1,15 +1,21 @@
 """The console app against a migrated SQLite store and a fake Rasa."""
 from __future__ import annotations
 
+import asyncio
 import threading
-from typing import Any, Dict, List, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Tuple
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
+from bot.console.app import create_app
+from bot.console.login_limit import LoginLimiter
 from bot.console.rasa_client import NotDelivered, RasaUnavailable
+from bot.console.security import CSRF_COOKIE, CSRF_HEADER
 from bot.settings import Settings
 from bot.tickets.database import Database
 from bot.tickets.migrate import upgrade
+from tests.ticket_factories import PASSWORD
 
 
 class FakeRasa:
@@ -87,3 +93,49 @@ def console_db(tmp_path):
 @pytest.fixture
 def console_settings(console_db):
     return Settings(database_url=console_db.url, agent_capacity=2)
+
+
+class BrowserClient:
+    """A TestClient that, like console.js, sends the okpay_csrf cookie back in X-CSRF-Token with every POST.
+
+    `raw` is the bare TestClient, for requests a page would not make.
+    """
+
+    def __init__(self, client: TestClient) -> None:
+        self.raw = client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.raw, name)
+
+    def csrf(self) -> str | None:
+        return next((cookie.value for cookie in self.raw.session.cookie_jar if cookie.key == CSRF_COOKIE), None)
+
+    def post(self, path: str, **kwargs: Any) -> Any:
+        token = self.csrf()
+        if token:
+            kwargs["headers"] = {CSRF_HEADER: token, **(kwargs.get("headers") or {})}
+        return self.raw.post(path, **kwargs)
+
+
+def run(settings: Settings, database: Database, scenario: Callable[[BrowserClient, FakeRasa], Awaitable[None]],
+        login_limiter: LoginLimiter | None = None) -> FakeRasa:
+    """Runs `scenario(client, rasa)` against the app in a test server."""
+    rasa = FakeRasa()
+
+    async def main() -> None:
+        client = TestClient(TestServer(create_app(settings, database, rasa, login_limiter)))
+        await client.start_server()
+        try:
+            await scenario(BrowserClient(client), rasa)
+        finally:
+            await client.close()
+
+    asyncio.run(main())
+    return rasa
+
+
+async def sign_in(client: BrowserClient, username: str) -> str:
+    """Signs `username` in (the session and CSRF cookies land in the client's jar); returns the session token."""
+    response = await client.post("/api/login", json={"username": username, "password": PASSWORD})
+    assert response.status == 200, await response.text()
+    return (await response.json())["token"]

@@ -1,17 +1,14 @@
 """The console's JSON API: sign-in, sessions, queue, claim, reply, notes, transfer, resolve, bad input."""
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import update
 
-from bot.console.app import create_app
 from bot.tickets.models import AgentSession, Ticket, utcnow
-from tests.console.conftest import FakeRasa
-from tests.ticket_factories import PASSWORD, make_agent, make_ticket
+from tests.console.conftest import run, sign_in
+from tests.ticket_factories import make_agent, make_ticket
 
 
 @pytest.fixture
@@ -24,28 +21,6 @@ def world(console_db):
         offline = make_ticket(session, "user-2")
         return {"li": li.username, "wang": wang.username, "senior": senior.username,
                 "queued": queued.number, "offline": offline.number}
-
-
-def run(console_settings, console_db, scenario):
-    """Runs `scenario(client, rasa)` against the app in a test server."""
-    rasa = FakeRasa()
-
-    async def main():
-        client = TestClient(TestServer(create_app(console_settings, console_db, rasa)))
-        await client.start_server()
-        try:
-            await scenario(client, rasa)
-        finally:
-            await client.close()
-
-    asyncio.run(main())
-    return rasa
-
-
-async def sign_in(client, username):
-    response = await client.post("/api/login", json={"username": username, "password": PASSWORD})
-    assert response.status == 200, await response.text()
-    return (await response.json())["token"]
 
 
 def test_wrong_password_and_missing_session_are_refused(console_settings, console_db, world):

@@ -83,6 +83,8 @@ def page(browser: Browser, console: Console) -> Iterator[Page]:
     tab = context.new_page()
     errors: List[str] = []
     tab.on("pageerror", lambda error: errors.append(str(error)))
+    # Whatever the Content-Security-Policy blocks (an inline script, a style attribute …) is logged as an error.
+    tab.on("console", lambda message: errors.append(message.text) if "Content Security Policy" in message.text else None)
     try:
         yield tab
     finally:
@@ -153,7 +155,12 @@ def test_an_agent_handles_a_conversation_from_queue_to_resolution(page: Page, co
     try:
         signed_in = other.request.post("/api/login", data={"username": "wang", "password": PASSWORD})
         assert signed_in.ok
-        refused = other.request.post(f"/api/tickets/{number}/claim", data={})
+        # Without the sign-in's CSRF token a POST is refused before anything else …
+        forged = other.request.post(f"/api/tickets/{number}/claim", data={})
+        assert forged.status == 403 and forged.json()["error"] == "csrf"
+        # … with it, the claim is refused because li has the conversation.
+        csrf = {"X-CSRF-Token": signed_in.json()["csrf_token"]}
+        refused = other.request.post(f"/api/tickets/{number}/claim", data={}, headers=csrf)
         assert refused.status == 409
         assert refused.json()["error"] == "already_claimed"
         assert refused.json()["message"] == "这个对话已经被其他客服接走了。"

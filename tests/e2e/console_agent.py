@@ -12,8 +12,11 @@ class ConsoleAgent:
     def __init__(self, stack, username: str):
         self.base = stack.console_url
         self.http = requests.Session()
-        signed_in = self.http.post(f"{self.base}/api/login", json={"username": username, "password": PASSWORD})
+        signed_in = self.http.post(f"{self.base}/api/login", json={"username": username, "password": PASSWORD},
+                                   timeout=30)
         assert signed_in.status_code == 200, signed_in.text
+        # Like the console's page: every POST sends the sign-in's CSRF token back.
+        self.http.headers["X-CSRF-Token"] = signed_in.json()["csrf_token"]
 
     def get(self, path: str) -> dict:
         response = self.http.get(f"{self.base}{path}", timeout=30)

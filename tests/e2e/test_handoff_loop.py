@@ -58,7 +58,8 @@ def test_stuck_user_to_agent_and_back_to_a_rating(stack, callback, chat, agents)
     assert [t["number"] for t in waiting] == [number]
     assert waiting[0]["priority"] == "high" and waiting[0]["category"] == "withdraw_not_arrived"
     ticket = first_agent.get(f"/api/tickets/{number}")["ticket"]
-    assert ticket["amount"] == "500.00" and ticket["contact_phone"] == "13812345678"
+    # Not claimed yet: the contact is masked; the agent who claims it sees it whole.
+    assert ticket["amount"] == "500.00" and ticket["contact_phone"] == "138****5678"
     assert ticket["txn_time"] == "前天上午10点" and ticket["description"] == "提现三天了还没到账"
     tried = [s["label"] for s in ticket["steps_tried"]]
     assert tried == ["确认是否超过1-3个工作日", "查看资金记录中的状态", "核对银行卡信息"]
@@ -67,6 +68,7 @@ def test_stuck_user_to_agent_and_back_to_a_rating(stack, callback, chat, agents)
     assert first_agent.post(f"/api/tickets/{number}/claim")["delivered"] is True
     refused = second_agent.post(f"/api/tickets/{number}/claim", status=409)
     assert refused["error"] == "already_claimed"
+    assert first_agent.get(f"/api/tickets/{number}")["ticket"]["contact_phone"] == "13812345678"
     joined = callback.take("loop-user")
     assert len(joined) == 1 and "小李" in joined[0] and "工号KF" in joined[0]
 

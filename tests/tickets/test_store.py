@@ -235,3 +235,27 @@ def test_an_undelivered_message_is_noted_on_the_users_latest_ticket(database):
         assert ticket.id == latest.id != older.id
         assert [e.body for e in latest.history if e.kind == UNDELIVERED] == ["wechat:window_closed"]
         assert store.record_undelivered(session, "wechat:nobody", "wechat", "window_closed") is None
+
+
+def test_database_run_tries_again_while_the_database_is_unreachable(tmp_path):
+    from bot.tickets.database import Database, StoreUnavailable
+
+    database = Database(f"sqlite:///{tmp_path / 'retry.db'}")
+    attempts = []
+
+    def work(session):
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise StoreUnavailable("server closed the connection")
+        return "done"
+
+    assert database.run(work, pauses=(0, 0, 0)) == "done" and len(attempts) == 3
+
+    def always_down(session):
+        attempts.append(1)
+        raise StoreUnavailable("down")
+
+    attempts.clear()
+    with pytest.raises(StoreUnavailable):
+        database.run(always_down, pauses=(0, 0))
+    assert len(attempts) == 3

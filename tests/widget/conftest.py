@@ -110,6 +110,9 @@ def new_page(browser: Any, widget_env: WidgetEnv) -> Iterator[Callable[..., Any]
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(str(error)))
+        # Whatever the demo page's Content-Security-Policy blocks is logged as an error.
+        page.on("console", lambda message: errors.append(message.text)
+                if "Content Security Policy" in message.text else None)
         page.on("dialog", lambda dialog: (errors.append(f"dialog: {dialog.message}"), dialog.dismiss()))
         return page
 

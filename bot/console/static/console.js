@@ -144,13 +144,30 @@
     this.message = message;
   }
 
-  /** fetch() against the JSON API: resolves with the JSON body, rejects with an ApiError. */
+  var CSRF_COOKIE = "okpay_csrf";
+
+  /** The sign-in's CSRF token: from its cookie, else (cookie gone) asked of /api/me. */
+  function csrfToken() {
+    var match = document.cookie.match(new RegExp("(?:^|;\\s*)" + CSRF_COOKIE + "=([^;]*)"));
+    if (match) return Promise.resolve(decodeURIComponent(match[1]));
+    return api("GET", "/api/me").then(function (data) { return (data && data.csrf_token) || ""; });
+  }
+
+  /** fetch() against the JSON API: resolves with the JSON body, rejects with an ApiError.
+   *  Every POST but the sign-in carries the CSRF token in X-CSRF-Token. */
   function api(method, path, body) {
     var options = { method: method, credentials: "same-origin", headers: { Accept: "application/json" } };
-    if (method !== "GET" && method !== "HEAD") {
-      options.headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(body || {});
-    }
+    if (method === "GET" || method === "HEAD") return send(path, options);
+    options.headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(body || {});
+    if (path === "/api/login") return send(path, options);
+    return csrfToken().then(function (token) {
+      options.headers["X-CSRF-Token"] = token;
+      return send(path, options);
+    });
+  }
+
+  function send(path, options) {
     return fetch(path, options).then(function (response) {
       return response.text().then(function (raw) {
         var data = null;
@@ -163,6 +180,8 @@
         }
         if (!response.ok) {
           var message = data && data.message ? data.message : "请求失败（HTTP " + response.status + "）。";
+          var retryAfter = Number(response.headers.get("Retry-After"));
+          if (response.status === 429 && retryAfter > 0) message += "（约 " + Math.ceil(retryAfter / 60) + " 分钟后可再试）";
           throw new ApiError(response.status, data && data.error, message);
         }
         return data;

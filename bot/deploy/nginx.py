@@ -1,0 +1,163 @@
+"""The load balancer of the replicated deployment: an nginx configuration made from the settings.
+
+Three listeners:
+
+- public (`proxy_host:proxy_port`): what users' channels reach. Only
+  `/webhooks/` (REST, WeChat, Telegram …) and `/socket.io/` (the widget) go
+  through, plus `/health` and `/ready`; Rasa's HTTP API (`/conversations`,
+  `/model`, `/status` …) answers 404 here.
+- internal Rasa (`rasa_host:rasa_port`): the HTTP API for the console and
+  the terminal chat, behind Rasa's token, balanced over the replicas.
+- internal actions (`action_host:action_port`): where Rasa calls custom actions.
+
+A replica that refuses connections is skipped for 5 s; a message whose
+replica died while processing it is sent to another (`non_idempotent`), which
+waits for the conversation's lock (held at most `lock_lifetime_s`). Custom
+actions are not re-sent after they reached a replica: an action that ran
+halfway must not run twice. socket.io sticks to one replica per client
+address: its polling transport keeps state in the process that made the session.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import List
+
+from bot.settings import Settings
+
+MAX_BODY = "256k"
+
+
+def find_nginx(settings: Settings) -> Path | None:
+    if settings.nginx_bin.exists():
+        return settings.nginx_bin
+    found = shutil.which("nginx")
+    return Path(found) if found else None
+
+
+def _servers(ports: List[int], host: str = "127.0.0.1") -> str:
+    return "\n".join(f"        server {host}:{port} max_fails=1 fail_timeout=5s;" for port in ports)
+
+
+def render(settings: Settings, run_dir: Path, log_dir: Path) -> str:
+    """The whole nginx.conf (nginx runs in the foreground, files under `run_dir`)."""
+    user = "user root;\n" if os.geteuid() == 0 else ""  # workers must write run_dir
+    lock_wait = settings.lock_lifetime_s + 30
+    forwarded = """
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;"""
+    return f"""# Made by bot/deploy/nginx.py from the settings; do not edit (it is rewritten at every start).
+{user}worker_processes 1;
+daemon off;
+pid {run_dir}/nginx.pid;
+error_log {log_dir}/nginx-error.log warn;
+
+events {{
+    worker_connections 4096;
+}}
+
+http {{
+    access_log {log_dir}/nginx-access.log;
+    client_body_temp_path {run_dir}/client_body;
+    proxy_temp_path {run_dir}/proxy;
+    fastcgi_temp_path {run_dir}/fastcgi;
+    uwsgi_temp_path {run_dir}/uwsgi;
+    scgi_temp_path {run_dir}/scgi;
+    client_max_body_size {MAX_BODY};
+    server_tokens off;
+
+    upstream rasa {{
+        least_conn;
+{_servers(settings.rasa_replica_ports)}
+        keepalive 64;
+    }}
+
+    upstream rasa_sockets {{
+        ip_hash;
+{_servers(settings.rasa_replica_ports)}
+    }}
+
+    upstream actions {{
+        least_conn;
+{_servers(settings.action_replica_ports)}
+        keepalive 32;
+    }}
+
+    map $http_upgrade $connection_upgrade {{
+        default upgrade;
+        ""      "";
+    }}
+
+    # Public: users' channels.
+    server {{
+        listen {settings.proxy_host}:{settings.proxy_port};
+
+        location = /health {{
+            default_type application/json;
+            return 200 '{{"status": "ok"}}';
+        }}
+
+        location = /ready {{
+            proxy_pass http://rasa/ready;{forwarded}
+        }}
+
+        location /webhooks/ {{
+            proxy_pass http://rasa;{forwarded}
+            proxy_read_timeout {lock_wait}s;
+            proxy_next_upstream error timeout http_502 http_503 non_idempotent;
+            proxy_next_upstream_tries 3;
+        }}
+
+        location /socket.io/ {{
+            proxy_pass http://rasa_sockets;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_read_timeout 3600s;
+        }}
+
+        location / {{
+            return 404;
+        }}
+    }}
+
+    # Internal: Rasa's HTTP API (token-protected) for the console.
+    server {{
+        listen {settings.rasa_host}:{settings.rasa_port};
+        location / {{
+            proxy_pass http://rasa;{forwarded}
+            proxy_read_timeout {lock_wait}s;
+            proxy_next_upstream error timeout http_502 http_503;
+        }}
+    }}
+
+    # Internal: custom actions, called by Rasa.
+    server {{
+        listen {settings.action_host}:{settings.action_port};
+        location / {{
+            proxy_pass http://actions;{forwarded}
+            proxy_read_timeout 300s;
+            proxy_next_upstream error timeout;
+        }}
+    }}
+}}
+"""
+
+
+def write_config(settings: Settings, run_dir: Path, log_dir: Path) -> Path:
+    run_dir.mkdir(parents=True, exist_ok=True)
+    for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (run_dir / name).mkdir(exist_ok=True)
+    path = run_dir / "nginx.conf"
+    path.write_text(render(settings, run_dir, log_dir), encoding="utf-8")
+    return path
+
+
+def nginx_command(nginx: Path, config: Path) -> List[str]:
+    return [str(nginx), "-c", str(config), "-p", str(config.parent), "-e", str(config.parent / "startup-error.log")]

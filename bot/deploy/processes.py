@@ -1,0 +1,71 @@
+"""The processes of a deployment: what each runs, where, and the URL that says it is ready."""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List
+
+from bot.deploy.endpoints import endpoints_file
+from bot.deploy.nginx import nginx_command
+from bot.settings import PROJECT_ROOT, Settings
+
+
+@dataclass(frozen=True)
+class ProcessSpec:
+    name: str
+    command: List[str]
+    ready_url: str
+    #: The (host, port) it listens on, checked free before starting.
+    listens: tuple
+
+
+def action_server_command(port: int) -> List[str]:
+    return [sys.executable, "-m", "bot.cli.action_server", "--port", str(port)]
+
+
+def rasa_server_command(settings: Settings, model: Path, token: str, port: int) -> List[str]:
+    return [
+        sys.executable, "-m", "bot.cli.rasa_server", "run",
+        "--model", str(model),
+        "--endpoints", str(endpoints_file(settings)),
+        "--credentials", str(PROJECT_ROOT / "credentials.yml"),
+        "--enable-api", "--auth-token", token,
+        "--interface", settings.rasa_host, "--port", str(port),
+    ]
+
+
+def console_command() -> List[str]:
+    return [sys.executable, "-m", "bot.console"]
+
+
+def _numbered(name: str, index: int, count: int) -> str:
+    return f"{name}-{index + 1}" if count > 1 else name
+
+
+def plan(settings: Settings, model: Path, token: str, nginx_config: Path | None = None,
+         nginx: Path | None = None) -> List[ProcessSpec]:
+    """Every process to start, in start order (nginx first: the others' internal addresses are its)."""
+    specs: List[ProcessSpec] = []
+    if settings.replicated:
+        assert nginx is not None and nginx_config is not None
+        specs.append(ProcessSpec(
+            "nginx", nginx_command(nginx, nginx_config), f"{settings.public_url}/health",
+            ((settings.proxy_host, settings.proxy_port), (settings.rasa_host, settings.rasa_port),
+             (settings.action_host, settings.action_port)),
+        ))
+    action_ports = settings.action_replica_ports
+    for index, port in enumerate(action_ports):
+        specs.append(ProcessSpec(
+            _numbered("actions", index, len(action_ports)), action_server_command(port),
+            f"http://{settings.action_host}:{port}/ready", ((settings.action_host, port),),
+        ))
+    specs.append(ProcessSpec("console", console_command(), f"{settings.console_url}/health",
+                             ((settings.console_host, settings.console_port),)))
+    rasa_ports = settings.rasa_replica_ports
+    for index, port in enumerate(rasa_ports):
+        specs.append(ProcessSpec(
+            _numbered("rasa", index, len(rasa_ports)), rasa_server_command(settings, model, token, port),
+            f"http://{settings.rasa_host}:{port}/ready", ((settings.rasa_host, port),),
+        ))
+    return specs

@@ -1,0 +1,26 @@
+"""Personal data in users' messages: secrets hidden before anything stores them, contacts masked for display.
+
+- `redact(text)` replaces passwords, verification codes, bank card numbers and
+  resident ID numbers with a marker (`bot.privacy.redaction`); Rasa applies it
+  to every incoming message (`bot.rasa_patches`).
+- `mask_contacts(text)` / `mask_contact(value)` shorten phone numbers and
+  e-mail addresses for agents who do not handle the conversation
+  (`bot.privacy.contacts`).
+"""
+from bot.privacy.contacts import mask_contact, mask_contacts
+from bot.privacy.redaction import (
+    BANK_CARD,
+    ID_NUMBER,
+    KINDS,
+    MASK,
+    PASSWORD,
+    SECRET_WARNING_RESPONSE,
+    VERIFICATION_CODE,
+    Redaction,
+    redact,
+)
+
+__all__ = [
+    "BANK_CARD", "ID_NUMBER", "KINDS", "MASK", "PASSWORD", "SECRET_WARNING_RESPONSE", "VERIFICATION_CODE",
+    "Redaction", "mask_contact", "mask_contacts", "redact",
+]

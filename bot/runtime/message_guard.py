@@ -1,0 +1,139 @@
+"""What a Rasa process does when a store it needs fails while a message comes in.
+
+- The lock store (Redis) cannot be reached: the message is not processed at
+  all (processing without the lock could let two replicas handle the same
+  conversation at once); the user is told to send it again
+  (`utter_service_busy`). Nothing is stored, so nothing stored is lost.
+- The tracker store (PostgreSQL) drops its connections, as when it restarts:
+  the message is processed again a few times with a growing pause, then the
+  user is told as above. Running a turn again is safe: the tracker is read
+  afresh and only written at the end of a successful turn; a turn that was
+  saved although the store then failed (the commit went through, its
+  acknowledgement did not) is not run again, its stored answers are re-sent;
+  and opening a ticket is idempotent per message (`tickets.request_key`).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Dict, List, Sequence
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.lock_store import LockError
+from rasa.shared.core.trackers import DialogueStateTracker
+
+logger = logging.getLogger(__name__)
+
+BUSY_RESPONSE = "utter_service_busy"
+#: Pauses before running a turn again after the tracker store failed.
+RETRY_PAUSES_S: Sequence[float] = (0.5, 1.0, 2.0, 4.0)
+
+
+def _lock_store_errors() -> tuple:
+    import redis
+
+    return (LockError, redis.RedisError, OSError)
+
+
+def _store_down_errors() -> tuple:
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    return (OperationalError, DBAPIError)
+
+
+def _connection_lost(error: BaseException) -> bool:
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    return isinstance(error, OperationalError) or (isinstance(error, DBAPIError) and error.connection_invalidated)
+
+
+async def tell_busy(agent: Any, message: UserMessage) -> None:
+    """Sends `utter_service_busy` through the message's channel, storing nothing."""
+    if message.output_channel is None:
+        return
+    tracker = DialogueStateTracker(message.sender_id, agent.domain.slots)
+    response = await agent.nlg.generate(BUSY_RESPONSE, tracker, message.output_channel.name())
+    if response:
+        await message.output_channel.send_response(message.sender_id, response)
+
+
+async def answered_already(agent: Any, message: UserMessage) -> bool | None:
+    """Whether the tracker store already holds `message` (its turn was saved, but the reply was lost).
+
+    True: the bot's answers stored after it are sent again, and the turn must
+    not run twice. None: the store still does not answer, so nobody can tell yet.
+    """
+    from rasa.shared.core.events import BotUttered, UserUttered
+
+    try:
+        tracker = await agent.tracker_store.retrieve(message.sender_id)
+    except _store_down_errors():
+        return None
+    events = list(tracker.events) if tracker is not None else []
+    start = next((i for i, event in enumerate(events)
+                  if isinstance(event, UserUttered) and event.message_id == message.message_id), None)
+    if start is None:
+        return False
+    for event in events[start + 1:]:
+        if isinstance(event, UserUttered):
+            break
+        if isinstance(event, BotUttered) and message.output_channel is not None:
+            await message.output_channel.send_response(message.sender_id, event.message())
+    return True
+
+
+async def process_with_retries(agent: Any, message: UserMessage, pauses: Sequence[float] = RETRY_PAUSES_S
+                               ) -> List[Dict[str, Any]] | None:
+    """`processor.handle_message`, run again once the tracker store is back and shows the turn was not saved."""
+    waits = list(pauses)
+    while True:
+        try:
+            return await agent.processor.handle_message(message)
+        except _store_down_errors() as error:
+            if not _connection_lost(error):
+                raise
+            logger.warning("the tracker store is unreachable (%s); waiting for it", type(error).__name__)
+        saved = None
+        while saved is None and waits:
+            await asyncio.sleep(waits.pop(0))
+            saved = await answered_already(agent, message)
+        if saved:
+            logger.warning("the turn had been saved before the store failed: its answers were sent again")
+            return None
+        if saved is None:
+            logger.error("the tracker store stayed unreachable; the user was asked to send the message again")
+            await tell_busy(agent, message)
+            return None
+
+
+async def handle_message(agent: Any, message: UserMessage, pauses: Sequence[float] = RETRY_PAUSES_S
+                         ) -> List[Dict[str, Any]] | None:
+    """`Agent.handle_message`, failing closed when the conversation cannot be locked."""
+    if not agent.is_ready():
+        logger.info("Ignoring message as there is no agent to handle it.")
+        return None
+    lock = agent.lock_store.lock(message.sender_id)
+    try:
+        await lock.__aenter__()
+    except _lock_store_errors() as error:
+        logger.error("the conversation lock is unavailable (%s): the message was not processed, "
+                     "the user was asked to send it again", type(error).__name__)
+        await tell_busy(agent, message)
+        return None
+    try:
+        result = await process_with_retries(agent, message, pauses)
+    except BaseException as error:
+        await lock.__aexit__(type(error), error, error.__traceback__)
+        raise
+    await lock.__aexit__(None, None, None)
+    return result
+
+
+def install() -> None:
+    """Makes Rasa's `Agent.handle_message` this module's."""
+    from rasa.core.agent import Agent
+
+    async def guarded(self: Any, message: UserMessage) -> List[Dict[str, Any]] | None:
+        return await handle_message(self, message)
+
+    Agent.handle_message = guarded  # type: ignore[method-assign]

@@ -1,0 +1,129 @@
+"""Faults the replicated deployment survives: a dead action server, a dead Rasa replica,
+a PostgreSQL restart and Redis going away."""
+from __future__ import annotations
+
+import asyncio
+import re
+import subprocess
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import requests
+from sqlalchemy import create_engine, text
+
+from tests.production.conftest import User, form_until_description, response_text, stored_user_messages
+from tests.production.load import run_load, tracker_problems
+
+
+def step_number(texts) -> int:
+    for line in texts:
+        found = re.search(r"第(\d+)步", line)
+        if found:
+            return int(found.group(1))
+    raise AssertionError(f"no step in {texts}")
+
+
+def wait_until_balanced(url: str, timeout_s: float = 30) -> None:
+    """Until the balancer passes requests again (it skips a replica for 5 s after it failed)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=5).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"{url} did not answer through the balancer")
+
+
+def test_action_servers_killed_in_the_middle_of_a_guide(replicated, user, domain):
+    assert step_number(user.texts("付款失败了")) == 1
+    replicated.processes["actions-1"].kill()
+    replicated.processes["actions-1"].wait()
+    # One replica left: the balancer skips the dead one, the guide goes on.
+    assert step_number(user.texts("没解决")) == 2
+    replicated.processes["actions-2"].kill()
+    replicated.processes["actions-2"].wait()
+    # None left: a polite "try again shortly", nothing else, and the step is not lost.
+    assert user.texts("没解决") == [response_text(domain, "utter_try_again_shortly")]
+    replicated.restart("actions-1")
+    replicated.restart("actions-2")
+    wait_until_balanced(f"http://{replicated.settings.action_host}:{replicated.settings.action_port}/health")
+    assert step_number(user.texts("没解决")) == 3
+
+
+def test_a_rasa_replica_killed_under_load_loses_no_message(replicated, tracker_db):
+    prefix = f"kill-{uuid.uuid4().hex[:6]}"
+    outcome = {}
+
+    def load() -> None:
+        outcome["result"] = asyncio.run(run_load(replicated.public_url, prefix, conversations=6, senders=2, turns=6))
+
+    runner = threading.Thread(target=load)
+    runner.start()
+    time.sleep(1.5)
+    replicated.processes["rasa-1"].kill()  # SIGKILL: no goodbye, its locks stay in Redis until they expire
+    runner.join(300)
+    result = outcome["result"]
+    try:
+        assert result.failures == []
+        assert result.messages == 6 * 2 * 6
+        assert tracker_problems(tracker_db, result) == []
+    finally:
+        replicated.processes["rasa-1"].wait()
+        replicated.restart("rasa-1")
+
+
+def restart_postgresql() -> None:
+    clusters = sorted(Path("/etc/postgresql").iterdir())
+    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", clusters[-1].name, "main", "restart"],
+                   check=True, capture_output=True, timeout=60)
+
+
+def test_postgresql_restarted_while_tickets_are_opened(replicated, domain):
+    users = [User(replicated, f"pg-{uuid.uuid4().hex[:8]}") for _ in range(4)]
+    for each in users:
+        form_until_description(each, domain)
+    replies: dict = {}
+
+    def finish(each: User) -> None:
+        replies[each.sender] = " ".join(each.texts("付款一直失败，扣款了但是订单没成功", timeout=120))
+
+    threads = [threading.Thread(target=finish, args=(each,)) for each in users]
+    for thread in threads:
+        thread.start()
+    restart_postgresql()
+    for thread in threads:
+        thread.join(180)
+    for each in users:
+        # Told honestly (the message was not processed, or the ticket store stayed down): the user does
+        # what the answer says, and the ticket opens.
+        if response_text(domain, "utter_service_busy") in replies[each.sender]:
+            replies[each.sender] = " ".join(each.texts("付款一直失败，扣款了但是订单没成功"))
+        elif response_text(domain, "utter_ticket_store_down") in replies[each.sender]:
+            replies[each.sender] = " ".join(each.texts("转人工"))
+        assert re.search(r"OK-\d{8}-\d{4}", replies[each.sender]), replies[each.sender]
+    engine = create_engine(replicated.settings.ticket_database_url, pool_pre_ping=True)
+    with engine.connect() as connection:
+        for each in users:
+            count = connection.execute(text("SELECT count(*) FROM tickets WHERE conversation_id = :c"),
+                                       {"c": each.sender}).scalar_one()
+            assert count == 1, f"{each.sender} has {count} tickets"
+    engine.dispose()
+
+
+def test_redis_unavailable_refuses_messages_clearly_and_stores_nothing(replicated, private_redis, user, domain,
+                                                                     tracker_db):
+    assert user.texts("你好")
+    before = len(stored_user_messages(tracker_db, user.sender))
+    private_redis.stop()
+    try:
+        assert user.texts("付款失败了") == [response_text(domain, "utter_service_busy")]
+        assert requests.get(f"{replicated.public_url}/ready", timeout=10).status_code == 503
+        # Not processed without the lock, so not stored either.
+        assert len(stored_user_messages(tracker_db, user.sender)) == before
+    finally:
+        private_redis.start()
+    assert step_number(user.texts("付款失败了")) == 1

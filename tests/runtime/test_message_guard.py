@@ -1,0 +1,120 @@
+"""A message that meets a failing store: processed again, or refused with an honest answer, never half-locked."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.lock_store import LockError
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from bot.runtime import message_guard
+from bot.runtime.lock_store import FastInMemoryLockStore
+from tests.runtime.conftest import RESPONSES
+
+BUSY = RESPONSES["utter_service_busy"][0]["text"]
+
+
+class BrokenLockStore(FastInMemoryLockStore):
+    """The lock store of a replica whose Redis is down."""
+
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = 60) -> int:
+        raise LockError("Error while acquiring lock. Error:\nConnection refused")
+
+
+def message() -> UserMessage:
+    return UserMessage("付款失败", CollectingOutputChannel(), "user-1")
+
+
+def handle(agent, msg, pauses=(0.0, 0.0)):
+    return asyncio.run(message_guard.handle_message(agent, msg, pauses))
+
+
+def connection_lost() -> OperationalError:
+    return OperationalError("SELECT", {}, Exception("server closed the connection unexpectedly"))
+
+
+def test_without_the_lock_the_message_is_not_processed_and_the_user_is_told(make_agent):
+    agent = make_agent(BrokenLockStore(), lambda attempt: [{"text": "ok"}])
+    msg = message()
+    assert handle(agent, msg) is None
+    assert agent.processor.attempts == 0
+    assert [m["text"] for m in msg.output_channel.messages] == [BUSY]
+
+
+def test_a_lost_database_connection_is_retried_until_it_is_back(make_agent):
+    def behaviour(attempt):
+        if attempt < 3:
+            raise connection_lost()
+        return [{"text": "ok"}]
+
+    agent = make_agent(FastInMemoryLockStore(), behaviour)
+    msg = message()
+    assert handle(agent, msg, pauses=(0.0, 0.0, 0.0)) == [{"text": "ok"}]
+    assert agent.processor.attempts == 3
+    assert msg.output_channel.messages == []
+
+
+def test_a_database_that_stays_down_gets_an_honest_answer(make_agent):
+    def behaviour(attempt):
+        raise connection_lost()
+
+    agent = make_agent(FastInMemoryLockStore(), behaviour)
+    msg = message()
+    assert handle(agent, msg, pauses=(0.0, 0.0)) is None
+    assert agent.processor.attempts == 3
+    assert [m["text"] for m in msg.output_channel.messages] == [BUSY]
+
+
+def test_a_database_error_that_is_a_bug_is_not_retried(make_agent):
+    def behaviour(attempt):
+        raise ProgrammingError("SELECT", {}, Exception("syntax error"))
+
+    agent = make_agent(FastInMemoryLockStore(), behaviour)
+    with pytest.raises(ProgrammingError):
+        handle(agent, message())
+    assert agent.processor.attempts == 1
+
+
+def test_the_lock_is_given_back_even_when_processing_fails(make_agent):
+    store = FastInMemoryLockStore()
+
+    def behaviour(attempt):
+        raise RuntimeError("bug")
+
+    agent = make_agent(store, behaviour)
+    with pytest.raises(RuntimeError):
+        handle(agent, message())
+    assert store.get_lock("user-1") is None
+
+
+def test_install_replaces_rasas_agent_handle_message(make_agent):
+    from rasa.core.agent import Agent
+
+    original = Agent.handle_message
+    try:
+        message_guard.install()
+        assert Agent.handle_message is not original
+    finally:
+        Agent.handle_message = original
+
+
+def test_a_turn_saved_before_the_connection_dropped_is_not_run_again(make_agent):
+    """The commit went through but its acknowledgement did not: the stored answers are sent again."""
+    from rasa.shared.core.events import BotUttered, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    msg = message()
+
+    def behaviour(attempt):
+        raise connection_lost()
+
+    agent = make_agent(FastInMemoryLockStore(), behaviour)
+    agent.tracker_store.tracker = DialogueStateTracker.from_events("user-1", [
+        UserUttered("付款失败", message_id=msg.message_id),
+        BotUttered("工单 OK-20261122-0001 已建好", data={"buttons": [{"title": "好", "payload": "/affirm"}]}),
+    ])
+    assert handle(agent, msg, pauses=(0.0, 0.0)) is None
+    assert agent.processor.attempts == 1
+    assert [(m["text"], m.get("buttons")) for m in msg.output_channel.messages] == [
+        ("工单 OK-20261122-0001 已建好", [{"title": "好", "payload": "/affirm"}])]
