@@ -455,6 +455,8 @@ def create_app(
     settings: Settings, database: Database, rasa: RasaClient, login_limiter: LoginLimiter | None = None
 ) -> web.Application:
     """The console; `login_limiter` defaults to one from the settings (tests pass one with their own clock)."""
+    from bot.console.insights_routes import insights_routes  # imports this module's helpers
+
     app = web.Application(middlewares=[errors, signed_in], client_max_size=MAX_BODY_BYTES)
     login_limiter = login_limiter or LoginLimiter.from_settings(settings)
     console = Console(settings, database, rasa, login_limiter)
@@ -488,6 +490,7 @@ def create_app(
         web.post("/api/tickets/{number}/notes", console.note),
         web.post("/api/tickets/{number}/transfer", console.transfer),
         web.post("/api/tickets/{number}/resolve", console.resolve),
+        *insights_routes(app, settings),
         *widget_routes(settings),
     ])
     return app

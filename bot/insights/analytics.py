@@ -67,7 +67,7 @@ def conversation_figures(connection: Connection, period: Period, tz: str, top: i
     }
 
 
-def _ticket_filter(period: Period) -> Any:
+def ticket_filter(period: Period) -> Any:
     named = [c for c in CHANNELS if c != "rest"]
     if period.channel is None:
         channel = and_(True)
@@ -82,7 +82,7 @@ def ticket_times(session: Session, period: Period) -> Dict[str, List[float]]:
     """When each conversation of the period got a ticket (epoch seconds), for the guide runs."""
     opened: Dict[str, List[float]] = {}
     for conversation, created in session.execute(
-            select(Ticket.conversation_id, Ticket.created_at).where(_ticket_filter(period))):
+            select(Ticket.conversation_id, Ticket.created_at).where(ticket_filter(period))):
         opened.setdefault(conversation, []).append(created.timestamp())
     return opened
 
@@ -131,7 +131,7 @@ def _minutes(values: Sequence[float]) -> Dict[str, Any]:
 
 def ticket_figures(session: Session, period: Period, conversations: int) -> Dict[str, Any]:
     """Tickets by category and status, handoff rate, agents' waiting and handling times, satisfaction."""
-    where = _ticket_filter(period)
+    where = ticket_filter(period)
     by_category = dict(session.execute(
         select(Ticket.category, func.count()).where(where).group_by(Ticket.category)).all())
     by_status = dict(session.execute(

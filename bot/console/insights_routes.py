@@ -1,0 +1,153 @@
+"""The supervisor's insights in the console: the analytics page, its figures, and the exports.
+
+Figures and exports read the ticket store through the console's `Database`
+and Rasa's `events` table through a read-only engine of their own, opened
+on first use (`EventsReader`).
+"""
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from datetime import datetime, timedelta
+from typing import Any, Callable, Iterable, List
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from sqlalchemy.engine import Engine
+
+from bot.console.app import CONSOLE, ApiError, Console, require_supervisor
+from bot.insights import exports
+from bot.insights.analytics import insights
+from bot.insights.events_table import conversations_url, read_engine
+from bot.insights.period import CHANNELS, BadPeriod, Period
+from bot.tickets.database import StoreUnavailable
+from bot.tickets.models import SUPERVISOR
+
+EXPORT_CONTENT_TYPES = {"csv": "text/csv", "json": "application/json"}
+CHUNK_BYTES = 256 * 1024
+
+
+class EventsReader:
+    """Rasa's conversations, read-only; the engine is created when first needed."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self._engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = read_engine(self.url)
+        return self._engine
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+
+
+EVENTS = web.AppKey("insights_events", EventsReader)
+
+
+def _period(request: web.Request, console: Console) -> Period:
+    tz = console.settings.service_timezone
+    try:
+        return Period.from_query(dict(request.query), tz, datetime.now(ZoneInfo(tz)).date())
+    except BadPeriod as error:
+        raise ApiError(400, "bad_period") from error
+
+
+async def _in_thread(request: web.Request, work: Callable[[Any, Any], Any]) -> Any:
+    """`work(events_connection, ticket_session)` in a worker thread; a database that is down is a 503."""
+    console, reader = request.app[CONSOLE], request.app[EVENTS]
+
+    def run() -> Any:
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            with reader.engine.connect() as connection, console.database.session() as session:
+                return work(connection, session)
+        except OperationalError as error:
+            raise StoreUnavailable(str(error.orig)) from error
+
+    return await asyncio.get_running_loop().run_in_executor(None, run)
+
+
+async def insights_page(request: web.Request) -> web.Response:
+    """Supervisors only; other agents are sent back to the queue."""
+    if request["agent"]["role"] != SUPERVISOR:
+        raise web.HTTPFound("/")
+    console = request.app[CONSOLE]
+    return console.page("insights.html", agent=request["agent"], channels=CHANNELS)
+
+
+@require_supervisor
+async def figures(request: web.Request) -> web.Response:
+    console = request.app[CONSOLE]
+    period = _period(request, console)
+    tz = console.settings.service_timezone
+    return web.json_response(await _in_thread(request, lambda connection, session: insights(
+        connection, session, period, tz)))
+
+
+def _write_export(connection: Any, session: Any, kind: str, fmt: str, period: Period, tz: str) -> Any:
+    """The whole export in a temporary file (on disk past a few MB), so it streams without holding it in memory."""
+    if kind == "tickets":
+        rows: Iterable = exports.ticket_rows(session, period, tz)
+        fields: List[str] = exports.TICKET_FIELDS
+    else:
+        rows, fields = exports.conversation_rows(connection, period, tz), exports.CONVERSATION_FIELDS
+    pieces = exports.as_csv(rows, fields) if fmt == "csv" else exports.as_json(rows, period, kind)
+    spool = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024, mode="w+b")
+    if fmt == "csv":
+        spool.write("\ufeff".encode())  # so Excel reads the Chinese text as UTF-8
+    for piece in pieces:
+        spool.write(piece.encode("utf-8"))
+    spool.seek(0)
+    return spool
+
+
+@require_supervisor
+async def export(request: web.Request) -> web.StreamResponse:
+    kind, fmt = request.match_info["kind"], request.match_info["format"]
+    if kind not in exports.KINDS or fmt not in exports.FORMATS:
+        raise ApiError(404, "unknown_export")
+    console = request.app[CONSOLE]
+    period = _period(request, console)
+    tz = console.settings.service_timezone
+    spool = await _in_thread(request, lambda connection, session: _write_export(
+        connection, session, kind, fmt, period, tz))
+    zone = ZoneInfo(tz)
+    first, last = period.start.astimezone(zone).date(), (period.end.astimezone(zone) - timedelta(days=1)).date()
+    name = f"okpay-{kind}-{first}-{last}{'-' + period.channel if period.channel else ''}.{fmt}"
+    response = web.StreamResponse(headers={
+        "Content-Type": f"{EXPORT_CONTENT_TYPES[fmt]}; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "Cache-Control": "no-store",
+    })
+    await response.prepare(request)
+    try:
+        while True:
+            chunk = spool.read(CHUNK_BYTES)
+            if not chunk:
+                break
+            await response.write(chunk)
+    finally:
+        spool.close()
+    await response.write_eof()
+    return response
+
+
+def insights_routes(app: web.Application, settings: Any) -> List[web.RouteDef]:
+    """The routes, with the events reader they need set up on `app`."""
+    reader = EventsReader(conversations_url(settings))
+    app[EVENTS] = reader
+
+    async def close(app: web.Application) -> None:
+        reader.dispose()
+
+    app.on_cleanup.append(close)
+    return [
+        web.get("/insights", insights_page),
+        web.get("/api/insights", figures),
+        web.get("/api/insights/export/{kind}.{format}", export),
+    ]
