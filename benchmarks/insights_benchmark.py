@@ -15,12 +15,11 @@ import argparse
 import statistics
 import tempfile
 import time
-import uuid
 from datetime import date
 from pathlib import Path
 from typing import List
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from bot.insights.analytics import insights
 from bot.insights.events_table import events, read_engine
@@ -28,9 +27,9 @@ from bot.insights.period import Period
 from bot.tickets.database import Database
 from bot.tickets.migrate import upgrade
 from tests.insights.generated import TZ, Script, utc, write
+from tests.postgres import postgres_schema
 from tests.ticket_factories import make_agent
 
-POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 MIX = ([Script("solved", "payment_failed", steps=2)] * 30 + [Script("left", "account_locked", steps=1)] * 10
        + [Script("ticket", "withdraw", steps=3, rating=r) for r in (5, 4, 3, 5, 1)] * 2
        + [Script("left", "payment_failed", steps=3)] * 10 + [Script("faq")] * 35 + [Script("fallback")] * 5)
@@ -74,17 +73,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as home:
         measure(f"sqlite:///{Path(home) / 'insights.db'}", "SQLite", args)
-    schema = f"okpay_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES, future=True)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        measure(f"{POSTGRES}?options=-csearch_path%3D{schema}", "PostgreSQL", args)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
+    with postgres_schema("okpay_bench") as url:
+        measure(url, "PostgreSQL", args)
 
 if __name__ == "__main__":
     main()

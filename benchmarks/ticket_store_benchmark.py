@@ -16,18 +16,17 @@ import multiprocessing
 import statistics
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import List
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from bot.tickets import store
 from bot.tickets.database import Database
 from bot.tickets.migrate import upgrade
 from bot.tickets.models import Agent, Ticket, TicketEvent
+from tests.postgres import postgres_schema
 
-POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 TZ = "Asia/Shanghai"
 
 
@@ -117,18 +116,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as home:
         print("SQLite (one file, BEGIN IMMEDIATE):")
         _run(f"sqlite:///{Path(home) / 'bench.db'}", args.processes, args.tickets)
-    schema = f"okpay_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_URL, future=True)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
+    with postgres_schema("okpay_bench") as url:
         print("PostgreSQL 127.0.0.1:5432:")
-        _run(f"{POSTGRES_URL}?options=-csearch_path%3D{schema}", args.processes, args.tickets)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
+        _run(url, args.processes, args.tickets)
 
 if __name__ == "__main__":
     main()

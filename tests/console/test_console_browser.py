@@ -21,6 +21,7 @@ from bot.tickets import store
 from bot.tickets.database import Database
 from bot.tickets.migrate import upgrade
 from tests.aiohttp_thread import AiohttpThread
+from tests.browser_pages import checked_page
 from tests.console.conftest import FakeRasa
 
 TIMEOUT_MS = 10_000
@@ -78,18 +79,8 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
 
 @pytest.fixture
 def page(browser: Browser, console: Console) -> Iterator[Page]:
-    context = browser.new_context(base_url=console.url, viewport={"width": 1280, "height": 800}, locale="zh-CN")
-    context.set_default_timeout(TIMEOUT_MS)
-    tab = context.new_page()
-    errors: List[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    # Whatever the Content-Security-Policy blocks (an inline script, a style attribute …) is logged as an error.
-    tab.on("console", lambda message: errors.append(message.text) if "Content Security Policy" in message.text else None)
-    try:
+    with checked_page(browser, console.url, {"width": 1280, "height": 800}, TIMEOUT_MS) as tab:
         yield tab
-    finally:
-        context.close()
-    assert errors == [], f"JavaScript errors on the page: {errors}"
 
 
 def log_in(page: Page, username: str, password: str) -> None:

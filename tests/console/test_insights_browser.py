@@ -17,6 +17,7 @@ from bot.tickets.database import Database
 from bot.tickets.migrate import upgrade
 from bot.tickets.models import SUPERVISOR
 from tests.aiohttp_thread import AiohttpThread
+from tests.browser_pages import checked_page
 from tests.console.conftest import FakeRasa
 from tests.insights.generated import Script, write
 from tests.ticket_factories import PASSWORD, make_agent
@@ -52,17 +53,8 @@ def console_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def page(browser: Browser, console_url: str) -> Iterator[Page]:
-    context = browser.new_context(base_url=console_url, viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    context.set_default_timeout(TIMEOUT_MS)
-    tab = context.new_page()
-    errors: List[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    tab.on("console", lambda message: errors.append(message.text) if "Content Security Policy" in message.text else None)
-    try:
+    with checked_page(browser, console_url, {"width": 1280, "height": 900}, TIMEOUT_MS) as tab:
         yield tab
-    finally:
-        context.close()
-    assert errors == [], f"JavaScript errors on the page: {errors}"
 
 
 def log_in(page: Page, username: str) -> None:

@@ -12,6 +12,7 @@ from typing import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser_pages import checked_page
 from tests.e2e.console_agent import ConsoleAgent
 from tests.e2e.ticket_form import answer_until_ticket
 
@@ -21,14 +22,8 @@ BOT_TEXTS = ".okw-msg-bot .okw-text"
 
 @pytest.fixture
 def page(browser, stack) -> Iterator[Page]:
-    context = browser.new_context(base_url=stack.console_url, viewport={"width": 390, "height": 844}, locale="zh-CN")
-    context.set_default_timeout(20_000)
-    tab = context.new_page()
-    errors = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    yield tab
-    context.close()
-    assert errors == [], f"JavaScript errors on the page: {errors}"
+    with checked_page(browser, stack.console_url, {"width": 390, "height": 844}, 20_000) as tab:
+        yield tab
 
 
 def open_widget(page: Page, path: str) -> None:

@@ -6,17 +6,13 @@ schema, dropped afterwards, so nothing shared is touched.
 """
 from __future__ import annotations
 
-import os
-import uuid
 from typing import Iterator
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from bot.tickets.database import Database
 from bot.tickets.migrate import upgrade
-
-POSTGRES_URL = os.environ.get("OKPAY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+from tests.postgres import postgres_schema
 
 
 def sqlite_url(tmp_path) -> str:
@@ -25,16 +21,8 @@ def sqlite_url(tmp_path) -> str:
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    schema = f"okpay_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL, future=True)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
