@@ -96,6 +96,11 @@ class Settings(BaseSettings):
     #: Reverse proxies (comma-separated IPs) whose X-Forwarded-For names the
     #: client; from any other peer the header is ignored.
     console_trusted_proxies: str = ""
+    #: Review queue (console, `python -m bot.insights.review`): user messages
+    #: whose intent confidence is below this are collected for review. Above the
+    #: NLU's fallback threshold (0.4 in config.yml), so it catches what the bot
+    #: answered while unsure, not only what it gave up on.
+    review_confidence_threshold: float = 0.6
     #: Where Rasa's callback channel posts the bot's messages.
     callback_url: str = "http://127.0.0.1:5034/bot"
 

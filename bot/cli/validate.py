@@ -12,6 +12,7 @@ warnings it prints and fails on any that is not known to be harmless:
 """
 from __future__ import annotations
 
+import argparse
 import re
 import subprocess
 import sys
@@ -42,10 +43,13 @@ def unexpected_warnings(output: str, uttered_by_actions: Iterable[str]) -> List[
     return problems
 
 
-def main() -> int:
+def main(argv: List[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.cli.validate", description="rasa data validate, strict.")
+    parser.add_argument("--data", default="bot/data", help="training data folder (default: bot/data)")
+    args = parser.parse_args(argv)
     command = [
         sys.executable, "-m", "rasa", "data", "validate", "--fail-on-warnings",
-        "--data", "bot/data", "--domain", "domain.yml", "--config", "config.yml",
+        "--data", args.data, "--domain", "domain.yml", "--config", "config.yml",
     ]
     result = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True)
     output = result.stdout + result.stderr

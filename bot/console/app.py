@@ -456,6 +456,7 @@ def create_app(
 ) -> web.Application:
     """The console; `login_limiter` defaults to one from the settings (tests pass one with their own clock)."""
     from bot.console.insights_routes import insights_routes  # imports this module's helpers
+    from bot.console.review_routes import review_routes  # imports this module's helpers
 
     app = web.Application(middlewares=[errors, signed_in], client_max_size=MAX_BODY_BYTES)
     login_limiter = login_limiter or LoginLimiter.from_settings(settings)
@@ -491,6 +492,7 @@ def create_app(
         web.post("/api/tickets/{number}/transfer", console.transfer),
         web.post("/api/tickets/{number}/resolve", console.resolve),
         *insights_routes(app, settings),
+        *review_routes(console),
         *widget_routes(settings),
     ])
     return app

@@ -80,6 +80,13 @@ async def insights_page(request: web.Request) -> web.Response:
     return console.page("insights.html", agent=request["agent"], channels=CHANNELS)
 
 
+async def review_page(request: web.Request) -> web.Response:
+    """The review queue (bot/console/review_routes.py serves its data); supervisors only."""
+    if request["agent"]["role"] != SUPERVISOR:
+        raise web.HTTPFound("/")
+    return request.app[CONSOLE].page("review.html", agent=request["agent"])
+
+
 @require_supervisor
 async def figures(request: web.Request) -> web.Response:
     console = request.app[CONSOLE]
@@ -148,6 +155,7 @@ def insights_routes(app: web.Application, settings: Any) -> List[web.RouteDef]:
     app.on_cleanup.append(close)
     return [
         web.get("/insights", insights_page),
+        web.get("/review", review_page),
         web.get("/api/insights", figures),
         web.get("/api/insights/export/{kind}.{format}", export),
     ]

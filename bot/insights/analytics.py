@@ -168,5 +168,6 @@ def insights(connection: Connection, session: Session, period: Period, tz: str) 
     tickets = ticket_times(session, period)
     figures["guides"] = guide_figures(connection, tickets, period)
     figures.update(ticket_figures(session, period, figures["conversations"]))
-    figures["period"] = {"start": period.start.isoformat(), "end": period.end.isoformat(), "channel": period.channel}
+    figures["period"] = {"start": period.start.isoformat(), "end": period.end.isoformat(), "channel": period.channel,
+                         **period.days(tz)}
     return figures

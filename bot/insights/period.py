@@ -29,6 +29,12 @@ class Period:
     def end_ts(self) -> float:
         return self.end.timestamp()
 
+    def days(self, tz: str) -> dict:
+        """The first and last day of the period in the service time zone, as the date pickers show them."""
+        zone = ZoneInfo(tz)
+        last = (self.end.astimezone(zone) - timedelta(days=1)).date()
+        return {"first_day": self.start.astimezone(zone).date().isoformat(), "last_day": last.isoformat()}
+
     @classmethod
     def from_days(cls, first: date, last: date, tz: str, channel: str | None = None) -> Period:
         """Whole days `first` to `last` (both included) in the service time zone."""

@@ -46,6 +46,7 @@ def test_supervisors_get_the_figures_of_the_period_and_channel(settings, world):
         await sign_in(client, "boss")
         october = await (await client.get(f"/api/insights?{OCTOBER}")).json()
         assert october["conversations"] == len(SCRIPTS)
+        assert (october["period"]["first_day"], october["period"]["last_day"]) == ("2026-10-01", "2026-10-31")
         assert october["tickets"]["total"] == 2 and october["satisfaction"]["average"] == 4.0
         assert {g["guide"]: g["solved"] for g in october["guides"]} == {"payment_failed": 3, "withdraw": 0}
         wechat = await (await client.get(f"/api/insights?{OCTOBER}&channel=wechat")).json()

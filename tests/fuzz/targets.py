@@ -31,6 +31,7 @@ import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from http.cookiejar import DefaultCookiePolicy
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Sequence, Tuple
@@ -55,7 +56,7 @@ from bot.settings import Settings, reset_settings_cache
 from bot.tickets import store
 from bot.tickets.database import Database, get_database
 from bot.tickets.migrate import upgrade
-from bot.tickets.models import SUPERVISOR, Ticket, TicketEvent
+from bot.tickets.models import SUPERVISOR, Ticket, TicketEvent, utcnow
 from bot.widget.tokens import user_token
 from tests.aiohttp_thread import AiohttpThread
 from tests.channels.conftest import ChannelServer
@@ -65,6 +66,8 @@ from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.telegram_api import text_update as telegram_text_update
 from tests.fakes.wechat_api import ACCOUNT, FakeWeChatAPI
 from tests.fuzz import strategies
+from tests.insights.generated import Script
+from tests.insights.generated import write as write_conversations
 from tests.ticket_factories import PASSWORD, make_agent, make_ticket
 
 EXAMPLES_VARIABLE = "OKPAY_FUZZ_EXAMPLES"
@@ -723,8 +726,12 @@ class Console:
     def __init__(self, database_url: str) -> None:
         self.database = Database(database_url)
         self.rasa = FakeRasa()
-        settings = Settings(database_url=database_url, agent_capacity=2)
+        # Rasa's events in the same SQLite file: the insights and review routes read them.
+        settings = Settings(database_url=database_url, agent_capacity=2,
+                            tracker_db=Path(database_url.split("///", 1)[1]))
         with self.database.session() as session:
+            write_conversations(session, [Script("fallback"), Script("solved"), Script("ticket", "withdraw", 3)],
+                                utcnow() - timedelta(days=1), days=1)
             li = make_agent(session, "li", name="小李")
             make_agent(session, "wang", name="小王")
             make_agent(session, "chen", senior=True, name="老陈")

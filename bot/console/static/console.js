@@ -455,13 +455,26 @@
         chips = el("div", { class: "chips", "aria-label": "按钮" });
         line.buttons.forEach(function (title) { chips.appendChild(el("span", { class: "chip" }, title || "")); });
       }
+      // A user's message the assistant misread: flagged for the supervisors' review queue.
+      var flag = role === "user" && line.text ? el("button", {
+        type: "button", class: "msg-flag", title: "机器人理解错了这条消息：交给主管审核",
+        onclick: function (event) { flagMessage(line.seq, event.currentTarget); }
+      }, "标记理解错误") : null;
       return el("div", { class: "msg msg-" + role, dataset: { seq: String(line.seq) } },
         el("div", { class: "msg-meta" }, el("span", { class: "msg-who" }, who),
-          el("span", { class: "msg-time" }, formatClock(line.time))),
+          el("span", { class: "msg-time" }, formatClock(line.time)), flag),
         line.text ? el("div", { class: "msg-body" }, line.text) : null,
         line.unreadable ? el("div", { class: "msg-body msg-unreadable" },
           "［用户发来" + (UNREADABLE_LABELS[line.unreadable] || UNREADABLE_LABELS.other) + "，这里无法显示］") : null,
         chips);
+    }
+
+    function flagMessage(seq, button) {
+      busyWhile(button, api("POST", "/api/review/flag", { ticket: number, seq: seq })).then(function () {
+        button.textContent = "已标记";
+        button.disabled = true;
+        button.classList.add("msg-flagged");
+      }, function (error) { showError(error); });
     }
 
     function appendMessages(lines) {

@@ -14,18 +14,14 @@
 
   function $(selector) { return document.querySelector(selector); }
 
-  function isoDay(date) {
-    var m = date.getMonth() + 1, d = date.getDate();
-    return date.getFullYear() + "-" + (m < 10 ? "0" : "") + m + "-" + (d < 10 ? "0" : "") + d;
-  }
-
   function percent(rate) { return rate === null || rate === undefined ? "—" : (rate * 100).toFixed(1) + "%"; }
   function number(value) { return value === null || value === undefined ? "—" : String(value); }
 
   function query() {
     var params = new URLSearchParams();
-    params.set("from", $("#from").value);
-    params.set("to", $("#to").value);
+    // Empty on the first load: the server picks the default period in the service's time zone.
+    if ($("#from").value) params.set("from", $("#from").value);
+    if ($("#to").value) params.set("to", $("#to").value);
     if ($("#channel").value) params.set("channel", $("#channel").value);
     return params.toString();
   }
@@ -183,6 +179,9 @@
       });
     }).then(function (figures) {
       if (!figures) return;
+      $("#from").value = figures.period.first_day;
+      $("#to").value = figures.period.last_day;
+      updateExportLinks();
       render(figures);
       status.textContent = "已更新（" + (Date.now() - started) + " ms）";
       document.body.dataset.loaded = "true";
@@ -193,9 +192,6 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     if (document.body.dataset.page !== "insights") return;
-    var today = new Date(), first = new Date(today.getTime() - 29 * 86400000);
-    $("#from").value = isoDay(first);
-    $("#to").value = isoDay(today);
     $("#insights-filters").addEventListener("submit", function (event) {
       event.preventDefault();
       load();

@@ -1,0 +1,175 @@
+"""The console's review queue API: messages the assistant was unsure about or got wrong, and their corrections.
+
+| route | who | does |
+|---|---|---|
+| `GET /api/review?status=pending&from&to&channel` | supervisors | collects the period's messages, then lists them |
+| `POST /api/review/flag` `{ticket, seq}` | an agent who may read the ticket | flags the transcript's user message `seq` |
+| `POST /api/review/{id}/correct` `{intent, entities}` | supervisors | the right intent (and entities) |
+| `POST /api/review/{id}/dismiss` | supervisors | nothing to learn from it |
+| `GET /api/review/labels` | supervisors | the intents and entities a correction may use |
+| `GET /api/review/export.yml` | supervisors | the corrections as Rasa NLU training data |
+
+Registered by `create_app` with `*review_routes(console)`.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from functools import wraps
+from typing import Any, Callable, Dict, List
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from sqlalchemy.orm import Session
+
+from bot.console.app import ApiError, Console, _json_body, require_supervisor
+from bot.console.insights_routes import EVENTS
+from bot.console.rasa_client import RasaUnavailable
+from bot.insights import review_export, review_queue
+from bot.insights.nlu_labels import BadLabel, domain_labels
+from bot.insights.period import BadPeriod, Period
+from bot.tickets import store
+from bot.tickets.models import REVIEW_STATUSES, Agent
+
+#: Days listed when the request names no period.
+DEFAULT_DAYS = 7
+ALL = "all"
+#: Largest id a database integer holds (larger ones would be a database error, not "no such item").
+MAX_ID = 2**31 - 1
+
+
+def _refusals(handler: Callable) -> Callable:
+    """The review module's refusals as the console's JSON errors."""
+
+    @wraps(handler)
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except review_queue.ReviewError as error:
+            raise ApiError(error.status, error.code) from error
+        except BadLabel as error:
+            raise ApiError(400, error.code) from error
+        except (BadPeriod, OverflowError) as error:  # OverflowError: dates near year 1 or 9999
+            raise ApiError(400, "bad_period") from error
+
+    return guarded
+
+
+def _item_id(request: web.Request) -> int:
+    """The item id of the path; anything that cannot be one is an unknown item (not a database error)."""
+    try:
+        item_id = int(request.match_info["id"])
+    except ValueError as error:
+        raise ApiError(404, "review_not_found") from error
+    if not 0 < item_id <= MAX_ID:
+        raise ApiError(404, "review_not_found")
+    return item_id
+
+
+def review_routes(console: Console) -> List[web.RouteDef]:
+    """The review queue's routes for `console` (see the module's table)."""
+    def me(request: web.Request) -> int:
+        return request["agent"]["id"]
+
+    @_refusals
+    @require_supervisor
+    async def list_items(request: web.Request) -> web.Response:
+        settings = console.settings
+        today = datetime.now(ZoneInfo(settings.service_timezone)).date()
+        period = Period.from_query(dict(request.query), settings.service_timezone, today, DEFAULT_DAYS)
+        status = request.query.get("status") or review_queue.PENDING
+        if status not in (*REVIEW_STATUSES, ALL):
+            raise ApiError(400, "bad_request")
+        try:
+            collected: Dict[str, int] | None = await console.db(lambda session: review_queue.collect(
+                request.app[EVENTS].engine, session, period, settings.review_confidence_threshold))
+        except review_queue.ConversationsUnavailable:
+            collected = None  # what was collected before can still be reviewed
+
+        def read(session: Session) -> List[Dict[str, Any]]:
+            found = review_queue.items(session, period, None if status == ALL else status)
+            names = review_queue.agent_names(session, found)
+            return [review_queue.item_json(item, names) for item in found]
+
+        return web.json_response({
+            "items": await console.db(read), "collected": collected, "conversations_unavailable": collected is None,
+            "from": period.start.isoformat(), "to": period.end.isoformat(), "channel": period.channel,
+            **period.days(settings.service_timezone),
+        })
+
+    @_refusals
+    async def flag(request: web.Request) -> web.Response:
+        body = await _json_body(request)
+        number, seq = body.get("ticket"), body.get("seq")
+        if not isinstance(number, str) or not isinstance(seq, int) or isinstance(seq, bool):
+            raise ApiError(400, "bad_request")
+
+        def conversation_of(session: Session) -> str:
+            ticket = store.ticket_by_number(session, number)
+            store.require_access(ticket, session.get(Agent, me(request)))
+            return ticket.conversation_id
+
+        conversation = await console.db(conversation_of)
+        try:
+            events = await console.rasa.events(conversation)
+        except RasaUnavailable as error:
+            raise ApiError(502, "rasa_unavailable") from error
+        message = review_queue.user_message_at(events, seq, conversation)
+
+        def work(session: Session) -> Dict[str, Any]:
+            item = review_queue.flag(session, message, me(request))
+            return {"id": item.id, "status": item.status, "reason": item.reason, "flagged": True}
+
+        return web.json_response({"item": await console.db(work)})
+
+    @_refusals
+    @require_supervisor
+    async def correct(request: web.Request) -> web.Response:
+        item_id, body = _item_id(request), await _json_body(request)
+        labels = domain_labels()
+
+        def work(session: Session) -> Dict[str, Any]:
+            item = review_queue.correct(session, item_id, body.get("intent"), body.get("entities"), me(request),
+                                        labels)
+            return review_queue.item_json(item, review_queue.agent_names(session, [item]))
+
+        return web.json_response({"item": await console.db(work)})
+
+    @_refusals
+    @require_supervisor
+    async def dismiss(request: web.Request) -> web.Response:
+        item_id = _item_id(request)
+
+        def work(session: Session) -> Dict[str, Any]:
+            item = review_queue.dismiss(session, item_id, me(request))
+            return review_queue.item_json(item, review_queue.agent_names(session, [item]))
+
+        return web.json_response({"item": await console.db(work)})
+
+    @require_supervisor
+    async def labels(request: web.Request) -> web.Response:
+        """What a correction may use: the domain's intents (FAQ topics as faq/<topic>) and entities."""
+        known = domain_labels()
+        return web.json_response({"intents": sorted(known.intents), "entities": sorted(known.entities)})
+
+    @_refusals
+    @require_supervisor
+    async def export(request: web.Request) -> web.Response:
+        def work(session: Session) -> review_export.Export:
+            training, held_out = review_export.known_texts(leave_out=review_export.DEFAULT_OUT)
+            return review_export.build_export(review_queue.corrected_items(session), training, held_out)
+
+        result = await console.db(work)
+        return web.Response(
+            text=result.yaml_text, content_type="application/x-yaml", charset="utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{review_export.DEFAULT_OUT.name}"',
+                     "X-Review-Examples": str(len(result.examples)),
+                     "X-Review-Left-Out": str(len(result.left_out))})
+
+    return [
+        web.get("/api/review", list_items),
+        web.post("/api/review/flag", flag),
+        web.post("/api/review/{id}/correct", correct),
+        web.post("/api/review/{id}/dismiss", dismiss),
+        web.get("/api/review/labels", labels),
+        web.get("/api/review/export.yml", export),
+    ]
