@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from typing import Any, Dict, Iterator, List
 
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 
 @contextlib.contextmanager
@@ -27,3 +28,12 @@ def checked_page(browser: Browser, base_url: str, viewport: Dict[str, int], time
 def _csp_block(message: Any, errors: List[str]) -> None:
     if "Content Security Policy" in message.text:
         errors.append(message.text)
+
+
+def sign_in(page: Page, username: str, password: str) -> None:
+    """Signs in on the console's login page and waits for the queue page."""
+    page.goto("/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("#login-submit")
+    expect(page).to_have_url(re.compile(r"/$"))

@@ -17,7 +17,7 @@ from bot.tickets.database import Database
 from bot.tickets.migrate import upgrade
 from bot.tickets.models import SUPERVISOR
 from tests.aiohttp_thread import AiohttpThread
-from tests.browser_pages import checked_page
+from tests.browser_pages import checked_page, sign_in
 from tests.console.conftest import FakeRasa
 from tests.insights.generated import Script, write
 from tests.ticket_factories import PASSWORD, make_agent
@@ -58,11 +58,7 @@ def page(browser: Browser, console_url: str) -> Iterator[Page]:
 
 
 def log_in(page: Page, username: str) -> None:
-    page.goto("/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("#login-submit")
-    expect(page).to_have_url(re.compile(r"/$"))
+    sign_in(page, username, PASSWORD)
 
 
 def drawn(page: Page, chart: str) -> bool:

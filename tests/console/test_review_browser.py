@@ -19,7 +19,7 @@ from bot.tickets.database import Database
 from bot.tickets.migrate import upgrade
 from bot.tickets.models import SUPERVISOR
 from tests.aiohttp_thread import AiohttpThread
-from tests.browser_pages import checked_page
+from tests.browser_pages import checked_page, sign_in
 from tests.console.conftest import FakeRasa
 from tests.insights.generated import Script, write
 from tests.ticket_factories import PASSWORD, make_agent, make_ticket
@@ -74,11 +74,7 @@ def page(browser: Browser, console: Served) -> Iterator[Page]:
 
 
 def log_in(page: Page, username: str) -> None:
-    page.goto("/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("#login-submit")
-    expect(page).to_have_url(re.compile(r"/$"))
+    sign_in(page, username, PASSWORD)
 
 
 def test_flagged_in_a_transcript_corrected_in_one_click_and_exported(page: Page, console: Served) -> None:
