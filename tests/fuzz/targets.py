@@ -29,7 +29,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 from http.cookiejar import DefaultCookiePolicy
@@ -646,11 +646,11 @@ class WidgetSocketTarget(Target):
                 outcome = self.sockets.run(self._send(client, example))
             except socketio.exceptions.SocketIOError as error:  # BadNamespaceError: no longer connected
                 outcome = Outcome("disconnected", f"the socket was disconnected: {error!r}")
-            if not outcome.problem and not client.sio.connected:
+            if not outcome.problem and not self._alive(client):
                 outcome.problem = "the socket was disconnected"
         if errors.records and not outcome.problem:
             outcome.problem = f"errors logged: {errors.records[:3]}"
-        if not client.sio.connected:  # the next inputs need a socket (the benchmark goes on after a failure)
+        if not self._alive(client):  # the next inputs need a socket (the benchmark goes on after a failure)
             self._reconnect()
         return outcome
 
@@ -674,12 +674,16 @@ class WidgetSocketTarget(Target):
 
     @staticmethod
     async def _sent(client: Client) -> None:
-        """Waits until the client has taken the packet off its queue, so each POST carries one message
-        (a batch of several could exceed the size limit together)."""
-        for _ in range(500):
-            if client.sio.eio.queue.empty():
-                return
-            await asyncio.sleep(0.002)
+        """Waits until the POST carrying the packet has been answered, so each POST carries one message
+        (a batch of several could exceed the size limit together) and a refusal shows before the next input:
+        the write loop stops when the server refuses a POST, long before the client calls itself disconnected."""
+        with suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(client.sio.eio.queue.join(), 10)
+
+    @staticmethod
+    def _alive(client: Client) -> bool:
+        """Connected, and still able to send (its write loop did not stop on a refused POST)."""
+        return client.sio.connected and client.sio.eio.write_loop_task is not None
 
     def _reconnect(self) -> None:
         self.sockets.run(self.sockets.main.close())
