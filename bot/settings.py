@@ -195,6 +195,11 @@ class Settings(BaseSettings):
         return self.tracker_database_url or self.ticket_database_url
 
     @property
+    def conversations_url(self) -> str:
+        """Where Rasa stores the conversations: the SQLite file `tracker_db` (embedded) or `tracker_url` (replicated)."""
+        return self.tracker_url if self.replicated else f"sqlite:///{self.resolve(self.tracker_db)}"
+
+    @property
     def rasa_url(self) -> str:
         return f"http://{self.rasa_host}:{self.rasa_port}"
 

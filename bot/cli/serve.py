@@ -26,6 +26,7 @@ import requests
 from bot.deploy.endpoints import deployment_problems, store_environment
 from bot.deploy.nginx import find_nginx, write_config
 from bot.deploy.processes import ProcessSpec, plan
+from bot.insights.events_table import prepare_events_table
 from bot.model_files import model_path as current_model_path
 from bot.settings import PROJECT_ROOT, Settings, get_settings
 from bot.tickets.migrate import upgrade
@@ -227,23 +228,15 @@ def _stop_on_sigterm() -> None:
 def prepare_stores(settings: Settings) -> None:
     """Migrations and tables, before any server starts.
 
-    The ticket store is migrated (Alembic). In the replicated deployment,
-    Rasa's `events` table is created here once, so replicas starting together
-    do not race to create it.
+    The ticket store is migrated (Alembic). Rasa's `events` table is created
+    here once, with an index on its timestamps (`prepare_events_table`), so
+    replicas starting together do not race to create it.
     """
     if settings.replicated:
         create_database_if_missing(settings.ticket_database_url)
         create_database_if_missing(settings.tracker_url)
     upgrade(settings.ticket_database_url)
-    if settings.replicated:
-        from rasa.core.tracker_store import SQLTrackerStore
-        from sqlalchemy import create_engine
-
-        engine = create_engine(settings.tracker_url)
-        try:
-            SQLTrackerStore.Base.metadata.create_all(engine)
-        finally:
-            engine.dispose()
+    prepare_events_table(settings.conversations_url)
 
 
 def create_database_if_missing(url: str) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from bot.console.app import CONSOLE, ApiError, Console, require_supervisor
 from bot.insights import exports
 from bot.insights.analytics import insights
-from bot.insights.events_table import conversations_url, read_engine
+from bot.insights.events_table import read_engine
 from bot.insights.period import CHANNELS, BadPeriod, Period
 from bot.tickets.database import StoreUnavailable
 from bot.tickets.models import SUPERVISOR
@@ -146,7 +146,7 @@ async def export(request: web.Request) -> web.StreamResponse:
 
 def insights_routes(app: web.Application, settings: Any) -> List[web.RouteDef]:
     """The routes, with the events reader they need set up on `app`."""
-    reader = EventsReader(conversations_url(settings))
+    reader = EventsReader(settings.conversations_url)
     app[EVENTS] = reader
 
     async def close(app: web.Application) -> None:

@@ -7,7 +7,7 @@ events, so most figures need no JSON. The tracker store is the SQLite file
 """
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
 
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, and_, not_, or_
 from sqlalchemy.engine import Engine
@@ -27,13 +27,6 @@ events = Table(
     Column("action_name", String(255)),
     Column("data", Text),
 )
-
-
-def conversations_url(settings: Any) -> str:
-    """Where the conversations are stored for these settings."""
-    if settings.replicated:
-        return settings.tracker_url
-    return f"sqlite:///{settings.resolve(settings.tracker_db)}"
 
 
 def read_engine(url: str) -> Engine:
@@ -60,3 +53,28 @@ def in_period(period: Period) -> ColumnElement:
     """Events of the period and channel."""
     return and_(events.c.timestamp >= period.start_ts, events.c.timestamp < period.end_ts,
                 channel_filter(period.channel))
+
+
+#: Rasa indexes only `sender_id`; every figure and the review queue select by time.
+TIMESTAMP_INDEX = "ix_events_timestamp"
+
+
+def prepare_events_table(url: str) -> None:
+    """Creates Rasa's `events` table if missing (its own definition) and the index on `timestamp`.
+
+    Run once before the servers start: replicas starting together would race to
+    create the table, and without the index a month's figures scan every event
+    ever stored (a year of 10,000 conversations a month: 2 s instead of 0.5 s).
+    """
+    from rasa.core.tracker_store import SQLTrackerStore
+    from sqlalchemy import create_engine, text
+
+    if url.startswith("sqlite:///"):
+        Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, future=True)
+    try:
+        SQLTrackerStore.Base.metadata.create_all(engine)
+        with engine.begin() as connection:
+            connection.execute(text(f"CREATE INDEX IF NOT EXISTS {TIMESTAMP_INDEX} ON events (timestamp)"))
+    finally:
+        engine.dispose()

@@ -18,7 +18,7 @@ from typing import List
 from zoneinfo import ZoneInfo
 
 from bot.insights import review_export, review_queue
-from bot.insights.events_table import conversations_url, read_engine
+from bot.insights.events_table import read_engine
 from bot.insights.period import CHANNELS, BadPeriod, Period
 from bot.settings import get_settings
 from bot.tickets.database import Database
@@ -40,7 +40,7 @@ def _collect(args: argparse.Namespace) -> int:
     threshold = settings.review_confidence_threshold if args.threshold is None else args.threshold
     database = Database(settings.ticket_database_url)
     upgrade(database.url)
-    engine = read_engine(conversations_url(settings))
+    engine = read_engine(settings.conversations_url)
     try:
         with database.session() as session:
             counts = review_queue.collect(engine, session, period, threshold)

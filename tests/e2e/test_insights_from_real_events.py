@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.insights.analytics import insights
-from bot.insights.events_table import conversations_url, read_engine
+from bot.insights.events_table import read_engine
 from bot.insights.period import Period
 from bot.insights.review_queue import collect, items
 from bot.tickets.database import Database
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 
 def figures(stack, period: Period) -> dict:
     settings = stack.settings
-    events, database = read_engine(conversations_url(settings)), Database(settings.ticket_database_url)
+    events, database = read_engine(settings.conversations_url), Database(settings.ticket_database_url)
     try:
         with events.connect() as connection, database.session() as session:
             return insights(connection, session, period, settings.service_timezone)
@@ -55,7 +55,7 @@ def test_a_guide_solved_at_step_two_is_counted_and_its_messages_can_be_reviewed(
 
     # Every typed message is below a threshold of 1.01: the review queue reads the real events' confidence.
     database = Database(stack.settings.ticket_database_url)
-    events = read_engine(conversations_url(stack.settings))
+    events = read_engine(stack.settings.conversations_url)
     try:
         with database.session() as session:
             collect(events, session, period, 1.01)
