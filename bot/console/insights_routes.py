@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-from datetime import datetime, timedelta
-from typing import Any, Callable, Iterable, List
-from zoneinfo import ZoneInfo
+from typing import Any, Awaitable, Callable, Iterable, List
 
 from aiohttp import web
 from sqlalchemy.engine import Engine
@@ -19,7 +17,7 @@ from bot.console.app import CONSOLE, ApiError, Console, require_supervisor
 from bot.insights import exports
 from bot.insights.analytics import insights
 from bot.insights.events_table import read_engine
-from bot.insights.period import CHANNELS, BadPeriod, Period
+from bot.insights.period import BadPeriod, Period, today_in
 from bot.tickets.database import StoreUnavailable
 from bot.tickets.models import SUPERVISOR
 
@@ -51,7 +49,7 @@ EVENTS = web.AppKey("insights_events", EventsReader)
 def _period(request: web.Request, console: Console) -> Period:
     tz = console.settings.service_timezone
     try:
-        return Period.from_query(dict(request.query), tz, datetime.now(ZoneInfo(tz)).date())
+        return Period.from_query(dict(request.query), tz, today_in(tz))
     except BadPeriod as error:
         raise ApiError(400, "bad_period") from error
 
@@ -72,19 +70,16 @@ async def _in_thread(request: web.Request, work: Callable[[Any, Any], Any]) -> A
     return await asyncio.get_running_loop().run_in_executor(None, run)
 
 
-async def insights_page(request: web.Request) -> web.Response:
-    """Supervisors only; other agents are sent back to the queue."""
-    if request["agent"]["role"] != SUPERVISOR:
-        raise web.HTTPFound("/")
-    console = request.app[CONSOLE]
-    return console.page("insights.html", agent=request["agent"], channels=CHANNELS)
+def supervisor_page(template: str) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """A page for supervisors only (analytics; the review queue, whose data bot/console/review_routes.py
+    serves); other agents are sent back to the queue."""
 
+    async def page(request: web.Request) -> web.Response:
+        if request["agent"]["role"] != SUPERVISOR:
+            raise web.HTTPFound("/")
+        return request.app[CONSOLE].page(template, agent=request["agent"])
 
-async def review_page(request: web.Request) -> web.Response:
-    """The review queue (bot/console/review_routes.py serves its data); supervisors only."""
-    if request["agent"]["role"] != SUPERVISOR:
-        raise web.HTTPFound("/")
-    return request.app[CONSOLE].page("review.html", agent=request["agent"])
+    return page
 
 
 @require_supervisor
@@ -123,9 +118,8 @@ async def export(request: web.Request) -> web.StreamResponse:
     tz = console.settings.service_timezone
     spool = await _in_thread(request, lambda connection, session: _write_export(
         connection, session, kind, fmt, period, tz))
-    zone = ZoneInfo(tz)
-    first, last = period.start.astimezone(zone).date(), (period.end.astimezone(zone) - timedelta(days=1)).date()
-    name = f"okpay-{kind}-{first}-{last}{'-' + period.channel if period.channel else ''}.{fmt}"
+    days = period.days(tz)
+    name = f"okpay-{kind}-{days['first_day']}-{days['last_day']}{'-' + period.channel if period.channel else ''}.{fmt}"
     response = web.StreamResponse(headers={
         "Content-Type": f"{EXPORT_CONTENT_TYPES[fmt]}; charset=utf-8",
         "Content-Disposition": f'attachment; filename="{name}"',
@@ -154,8 +148,8 @@ def insights_routes(app: web.Application, settings: Any) -> List[web.RouteDef]:
 
     app.on_cleanup.append(close)
     return [
-        web.get("/insights", insights_page),
-        web.get("/review", review_page),
+        web.get("/insights", supervisor_page("insights.html")),
+        web.get("/review", supervisor_page("review.html")),
         web.get("/api/insights", figures),
         web.get("/api/insights/export/{kind}.{format}", export),
     ]

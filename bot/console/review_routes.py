@@ -13,10 +13,8 @@ Registered by `create_app` with `*review_routes(console)`.
 """
 from __future__ import annotations
 
-from datetime import datetime
 from functools import wraps
 from typing import Any, Callable, Dict, List
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from sqlalchemy.orm import Session
@@ -26,7 +24,7 @@ from bot.console.insights_routes import EVENTS
 from bot.console.rasa_client import RasaUnavailable
 from bot.insights import review_export, review_queue
 from bot.insights.nlu_labels import BadLabel, domain_labels
-from bot.insights.period import BadPeriod, Period
+from bot.insights.period import BadPeriod, Period, today_in
 from bot.tickets import store
 from bot.tickets.models import REVIEW_STATUSES, Agent
 
@@ -74,8 +72,8 @@ def review_routes(console: Console) -> List[web.RouteDef]:
     @require_supervisor
     async def list_items(request: web.Request) -> web.Response:
         settings = console.settings
-        today = datetime.now(ZoneInfo(settings.service_timezone)).date()
-        period = Period.from_query(dict(request.query), settings.service_timezone, today, DEFAULT_DAYS)
+        period = Period.from_query(dict(request.query), settings.service_timezone,
+                                   today_in(settings.service_timezone), DEFAULT_DAYS)
         status = request.query.get("status") or review_queue.PENDING
         if status not in (*REVIEW_STATUSES, ALL):
             raise ApiError(400, "bad_request")

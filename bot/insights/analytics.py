@@ -18,19 +18,19 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from bot.content.catalog import load_guides
-from bot.insights.events_table import events, in_period
+from bot.events import EXTERNAL_PREFIX
+from bot.insights.events_table import FALLBACK_INTENT, events, in_period
 from bot.insights.guide_runs import EXHAUSTED, LEFT, SOLVED, TICKET, guide_runs, mark_tickets
 from bot.insights.period import CHANNELS, Period
 from bot.tickets.models import Rating, Ticket
 
-FALLBACK_INTENT = "nlu_fallback"
 TOP_INTENTS = 10
 
 
 def _user_messages(period: Period) -> Any:
     """User messages typed or tapped by people (not the EXTERNAL_ intents channels and the console send)."""
     return and_(in_period(period), events.c.type_name == "user",
-                not_(func.coalesce(events.c.intent_name, "").like("EXTERNAL%")))
+                not_(func.coalesce(events.c.intent_name, "").startswith(EXTERNAL_PREFIX, autoescape=True)))
 
 
 def _day(connection: Connection, offset_s: float) -> Any:

@@ -7,6 +7,7 @@ events, so most figures need no JSON. The tracker store is the SQLite file
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, and_, not_, or_
@@ -14,6 +15,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.insights.period import CHANNELS, Period
+
+#: The intent Rasa's FallbackClassifier gives a message it did not understand.
+FALLBACK_INTENT = "nlu_fallback"
 
 metadata = MetaData()
 
@@ -27,6 +31,16 @@ events = Table(
     Column("action_name", String(255)),
     Column("data", Text),
 )
+
+
+def utter_action(data: str | None) -> str | None:
+    """The domain response a bot event's row said (`metadata.utter_action`), if any."""
+    try:
+        event = json.loads(data or "{}")
+    except ValueError:
+        return None
+    metadata = event.get("metadata") if isinstance(event, dict) else None
+    return metadata.get("utter_action") if isinstance(metadata, dict) else None
 
 
 def read_engine(url: str) -> Engine:

@@ -16,7 +16,7 @@ from typing import Dict, Iterable, List, Sequence
 from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Connection
 
-from bot.insights.events_table import events, in_period
+from bot.insights.events_table import events, in_period, utter_action
 from bot.insights.period import Period
 
 SOLVED_RESPONSES = ("utter_guide_solved", "utter_guide_solved_procedure")
@@ -51,10 +51,6 @@ def _rows(connection: Connection, period: Period) -> Iterable[tuple]:
     return connection.execute(query)
 
 
-def _utter_action(data: str) -> str | None:
-    return (json.loads(data).get("metadata") or {}).get("utter_action")
-
-
 def guide_runs(connection: Connection, period: Period) -> List[GuideRun]:
     """Every guide run that started in the period, in the order of their conversations."""
     runs: List[GuideRun] = []
@@ -82,7 +78,7 @@ def guide_runs(connection: Connection, period: Period) -> List[GuideRun]:
             latest = current or (by_conversation.get(sender_id) or [None])[-1]
             if latest is None or latest.outcome != LEFT:
                 continue
-            utter = _utter_action(data)
+            utter = utter_action(data)
             if utter in SOLVED_RESPONSES:
                 latest.outcome, latest.solved_at_step = SOLVED, latest.step
             elif utter == EXHAUSTED_RESPONSE:

@@ -60,6 +60,11 @@ class Period:
         return cls.from_days(first, last, tz, query.get("channel") or None)
 
 
+def today_in(tz: str) -> date:
+    """Today's date in the service time zone (the default period ends with it)."""
+    return datetime.now(ZoneInfo(tz)).date()
+
+
 def channel_of(conversation_id: str) -> str:
     """The channel a conversation id names (see CHANNELS)."""
     prefix = conversation_id.split(":", 1)[0] if ":" in conversation_id else ""

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import List
-from zoneinfo import ZoneInfo
 
 from bot.insights import review_export, review_queue
 from bot.insights.events_table import read_engine
-from bot.insights.period import CHANNELS, BadPeriod, Period
+from bot.insights.period import CHANNELS, BadPeriod, Period, today_in
 from bot.settings import get_settings
 from bot.tickets.database import Database
 from bot.tickets.migrate import upgrade
@@ -29,8 +28,7 @@ DEFAULT_DAYS = 7
 
 def _collect(args: argparse.Namespace) -> int:
     settings = get_settings()
-    today = datetime.now(ZoneInfo(settings.service_timezone)).date()
-    last = args.to or today
+    last = args.to or today_in(settings.service_timezone)
     first = args.from_ or last - timedelta(days=DEFAULT_DAYS - 1)
     try:
         period = Period.from_days(first, last, settings.service_timezone, args.channel)

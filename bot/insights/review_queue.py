@@ -43,7 +43,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.events import EXTERNAL_PREFIX, external_intent
-from bot.insights.events_table import events, in_period
+from bot.insights.analytics import ticket_times
+from bot.insights.events_table import FALLBACK_INTENT, events, in_period, utter_action
 from bot.insights.nlu_labels import NluLabels
 from bot.insights.period import Period, channel_of
 from bot.tickets.models import (
@@ -58,11 +59,9 @@ from bot.tickets.models import (
     REVIEW_STATUSES,
     Agent,
     ReviewItem,
-    Ticket,
     utcnow,
 )
 
-FALLBACK_INTENT = "nlu_fallback"
 #: 没解决: what the guide's "没解决" button sends, and what typing it is classified as.
 NOT_SOLVED_INTENT = "deny"
 GUIDE_QUESTION = "utter_ask_guide_helped"
@@ -162,17 +161,6 @@ def _candidate_conversations(connection: Any, period: Period, threshold: float) 
     return {row.sender_id for row in rows}
 
 
-def _tickets(session: Session, period: Period) -> Dict[str, List[float]]:
-    """Opening times of the period's tickets, by conversation (of the period's channel)."""
-    opened: Dict[str, List[float]] = defaultdict(list)
-    rows = session.execute(select(Ticket.conversation_id, Ticket.created_at).where(
-        Ticket.created_at >= period.start, Ticket.created_at < period.end))
-    for conversation_id, created_at in rows:
-        if period.channel is None or channel_of(conversation_id) == period.channel:
-            opened[conversation_id].append(created_at.timestamp())
-    return opened
-
-
 def _context_rows(connection: Any, conversations: Sequence[str], period: Period) -> Iterator[Any]:
     """The user, bot, pause/resume and ticket-preparing events of these conversations, in order."""
     kinds = or_(events.c.type_name.in_(_CONTEXT_TYPES),
@@ -218,7 +206,7 @@ def _walk(conversation_id: str, rows: Iterable[Any], period: Period, threshold: 
         elif kind == "action":
             walk.prepares.append(row.timestamp)
         elif kind == "bot":
-            asked = asked or _utter_action(row.data) == GUIDE_QUESTION
+            asked = asked or utter_action(row.data) == GUIDE_QUESTION
         elif kind == "user":
             message = message_from_event(conversation_id, _json(row.data))
             in_period = period.start_ts <= row.timestamp < period.end_ts
@@ -245,17 +233,13 @@ def _json(data: str | None) -> Dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _utter_action(data: str | None) -> str | None:
-    return (_json(data).get("metadata") or {}).get("utter_action")
-
-
 def collect(events_engine: Engine, session: Session, period: Period, threshold: float) -> Dict[str, int]:
     """Adds the period's messages to review as pending items; returns how many were new, by reason.
 
     Collecting the same period again adds nothing: messages already in the
     queue (whatever their status) are left as they are.
     """
-    tickets = _tickets(session, period)
+    tickets = ticket_times(session, period)
     rows_by_conversation: Dict[str, List[Any]] = defaultdict(list)
     try:
         with events_engine.connect() as connection:
