@@ -49,11 +49,26 @@ def checked_body(request: Request) -> Dict[str, Any]:
     return body
 
 
+#: The load balancer's id of a request (bot/deploy/nginx.py), the same when it re-sends the request to
+#: another replica; kept in the message's metadata under REQUEST_ID (bot/runtime/message_guard.py).
+REQUEST_ID_HEADER = "X-Request-Id"
+
+
 class _CheckedBody:
     """Rasa reads the sender first: checking the body there refuses it before anything else runs."""
 
     async def _extract_sender(self, req: Request) -> str | None:
         return checked_body(req)["sender"]
+
+    def get_metadata(self, request: Request) -> Dict[str, Any] | None:
+        """The body's metadata, with the balancer's request id when there is one."""
+        from bot.runtime.message_guard import REQUEST_ID
+
+        metadata = super().get_metadata(request)  # type: ignore[misc]
+        request_id = request.headers.get(REQUEST_ID_HEADER)
+        if not request_id:
+            return metadata
+        return {**(metadata or {}), REQUEST_ID: request_id[:64]}
 
 
 class RestInput(_CheckedBody, rest.RestInput):

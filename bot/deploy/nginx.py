@@ -14,7 +14,9 @@ A replica that refuses connections is skipped for 5 s; a message whose
 replica died while processing it is sent to another (`non_idempotent`), which
 waits for the conversation's lock (held at most `lock_lifetime_s`). Custom
 actions are not re-sent after they reached a replica: an action that ran
-halfway must not run twice. socket.io sticks to one replica per client
+halfway must not run twice. Every request carries `X-Request-Id`, the same on
+a re-send, so the replica that gets a message again can tell whether the dead
+one had already stored its turn (`bot.runtime.message_guard`). socket.io sticks to one replica per client
 address: its polling transport keeps state in the process that made the session.
 """
 from __future__ import annotations
@@ -49,7 +51,8 @@ def render(settings: Settings, run_dir: Path, log_dir: Path) -> str:
             proxy_set_header Connection "";
             proxy_set_header Host $host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $scheme;"""
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Request-Id $request_id;"""
     return f"""# Made by bot/deploy/nginx.py from the settings; do not edit (it is rewritten at every start).
 {user}worker_processes 1;
 daemon off;

@@ -11,6 +11,11 @@
   saved although the store then failed (the commit went through, its
   acknowledgement did not) is not run again, its stored answers are re-sent;
   and opening a ticket is idempotent per message (`tickets.request_key`).
+- A replica dies while handling a message and the load balancer sends the
+  message to another: if the dead one had stored the turn, its answers are
+  sent again instead of running the turn twice. The balancer's request id
+  (`X-Request-Id`, kept in the message's metadata by the REST channels)
+  tells it is the same message; only such messages cost this extra read.
 """
 from __future__ import annotations
 
@@ -25,6 +30,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 logger = logging.getLogger(__name__)
 
 BUSY_RESPONSE = "utter_service_busy"
+#: The metadata key of the load balancer's request id (bot/channels/rest.py).
+REQUEST_ID = "request_id"
 #: Pauses before running a turn again after the tracker store failed.
 RETRY_PAUSES_S: Sequence[float] = (0.5, 1.0, 2.0, 4.0)
 
@@ -71,7 +78,7 @@ async def answered_already(agent: Any, message: UserMessage) -> bool | None:
         return None
     events = list(tracker.events) if tracker is not None else []
     start = next((i for i, event in enumerate(events)
-                  if isinstance(event, UserUttered) and event.message_id == message.message_id), None)
+                  if isinstance(event, UserUttered) and _same_message(event, message)), None)
     if start is None:
         return False
     for event in events[start + 1:]:
@@ -80,6 +87,14 @@ async def answered_already(agent: Any, message: UserMessage) -> bool | None:
         if isinstance(event, BotUttered) and message.output_channel is not None:
             await message.output_channel.send_response(message.sender_id, event.message())
     return True
+
+
+def _same_message(event: Any, message: UserMessage) -> bool:
+    """The stored user event is `message`: the same Rasa message id, or the same balancer request id."""
+    if event.message_id == message.message_id:
+        return True
+    request_id = (message.metadata or {}).get(REQUEST_ID)
+    return bool(request_id) and (event.metadata or {}).get(REQUEST_ID) == request_id
 
 
 async def process_with_retries(agent: Any, message: UserMessage, pauses: Sequence[float] = RETRY_PAUSES_S
@@ -121,7 +136,11 @@ async def handle_message(agent: Any, message: UserMessage, pauses: Sequence[floa
         await tell_busy(agent, message)
         return None
     try:
-        result = await process_with_retries(agent, message, pauses)
+        if (message.metadata or {}).get(REQUEST_ID) and await answered_already(agent, message):
+            logger.warning("a re-sent message had been handled by a replica that died: its answers were sent again")
+            result = None
+        else:
+            result = await process_with_retries(agent, message, pauses)
     except BaseException as error:
         await lock.__aexit__(type(error), error, error.__traceback__)
         raise

@@ -1,11 +1,17 @@
 """The load balancer's configuration: valid for nginx, and only the public paths on the public port."""
 from __future__ import annotations
 
+import contextlib
 import re
+import socket
 import subprocess
+import threading
+import time
 
 import pytest
+import requests
 
+from bot.cli.serve import replicated_ports
 from bot.deploy.nginx import find_nginx, write_config
 from bot.settings import Settings
 
@@ -48,3 +54,73 @@ def test_the_public_server_passes_only_webhooks_sockets_and_health(config):
 def test_actions_are_not_sent_twice_after_reaching_a_replica(config):
     actions = config.read_text(encoding="utf-8").split("# Internal: custom actions")[1]
     assert "non_idempotent" not in actions
+
+
+def test_the_webhooks_carry_a_request_id_that_a_resend_keeps(config):
+    public = config.read_text(encoding="utf-8").split("# Public: users' channels.")[1].split("# Internal:")[0]
+    webhooks = public.split("location /webhooks/ {")[1].split("}")[0]
+    assert "proxy_set_header X-Request-Id $request_id;" in webhooks
+    assert "non_idempotent" in webhooks
+
+
+class Replica(threading.Thread):
+    """A stand-in Rasa replica on `port`: records each request's X-Request-Id; `dies` closes without answering."""
+
+    def __init__(self, port: int, dies: bool):
+        super().__init__(daemon=True)
+        self.port, self.dies, self.seen = port, dies, []
+        self.sock = socket.create_server(("127.0.0.1", port))
+
+    def run(self) -> None:
+        while True:
+            try:
+                connection, _ = self.sock.accept()
+            except OSError:
+                return
+            with connection:
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    chunk = connection.recv(4096)
+                    if not chunk:
+                        break
+                    head += chunk
+                found = re.search(rb"(?i)x-request-id: (\S+)", head)
+                self.seen.append(found.group(1).decode() if found else None)
+                if not self.dies:
+                    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n[]")
+
+
+def test_a_message_resent_to_another_replica_keeps_its_request_id(tmp_path):
+    """What lets the second replica tell a re-sent message from a new one (bot/runtime/message_guard.py)."""
+    nginx = find_nginx(SETTINGS)
+    if nginx is None:
+        pytest.fail("nginx is missing: scripts/test installs Debian's nginx-light")
+    settings = Settings(**replicated_ports(dict(
+        deployment="replicated", database_url="postgresql://postgres@127.0.0.1/okpay",
+        redis_url="redis://127.0.0.1:6379/0"), rasa_replicas=2, action_replicas=1))
+    dying, living = (Replica(port, dies) for port, dies in zip(settings.rasa_replica_ports, (True, False), strict=True))
+    dying.start()
+    living.start()
+    (tmp_path / "log").mkdir()
+    config = write_config(settings, tmp_path / "nginx", tmp_path / "log")
+    server = subprocess.Popen([str(nginx), "-c", str(config), "-p", str(config.parent), "-e",
+                               str(tmp_path / "log" / "e.log")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://{settings.proxy_host}:{settings.proxy_port}/webhooks/rest/webhook"
+        for _ in range(100):
+            with contextlib.suppress(requests.ConnectionError):
+                requests.get(f"http://{settings.proxy_host}:{settings.proxy_port}/health", timeout=1)
+                break
+            time.sleep(0.05)
+        for attempt in range(4):
+            response = requests.post(url, json={"sender": "u1", "message": f"m{attempt}"}, timeout=10)
+            assert response.status_code == 200
+            if dying.seen:
+                break
+        assert dying.seen, "the balancer never tried the dying replica"
+        assert dying.seen[0] and dying.seen[0] in living.seen
+    finally:
+        server.terminate()
+        server.wait(10)
+        dying.sock.close()
+        living.sock.close()

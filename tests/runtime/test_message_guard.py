@@ -118,3 +118,36 @@ def test_a_turn_saved_before_the_connection_dropped_is_not_run_again(make_agent)
     assert agent.processor.attempts == 1
     assert [(m["text"], m.get("buttons")) for m in msg.output_channel.messages] == [
         ("工单 OK-20261122-0001 已建好", [{"title": "好", "payload": "/affirm"}])]
+
+
+def resent(request_id: str) -> UserMessage:
+    """The message as the balancer sends it again: a new Rasa message id, the same request id."""
+    return UserMessage("付款失败", CollectingOutputChannel(), "user-1",
+                       metadata={message_guard.REQUEST_ID: request_id})
+
+
+def test_a_message_resent_after_its_replica_died_is_not_run_twice(make_agent):
+    from rasa.shared.core.events import BotUttered, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    agent = make_agent(FastInMemoryLockStore(), lambda attempt: [{"text": "again"}])
+    agent.tracker_store.tracker = DialogueStateTracker.from_events("user-1", [
+        UserUttered("付款失败", message_id="first-try", metadata={message_guard.REQUEST_ID: "req-1"}),
+        BotUttered("第1步：先看网络。"),
+    ])
+    msg = resent("req-1")
+    assert handle(agent, msg) is None
+    assert agent.processor.attempts == 0
+    assert [m["text"] for m in msg.output_channel.messages] == ["第1步：先看网络。"]
+
+
+def test_a_resent_message_the_dead_replica_had_not_stored_is_processed(make_agent):
+    from rasa.shared.core.events import UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    agent = make_agent(FastInMemoryLockStore(), lambda attempt: [{"text": "第1步"}])
+    agent.tracker_store.tracker = DialogueStateTracker.from_events("user-1", [
+        UserUttered("你好", message_id="earlier", metadata={message_guard.REQUEST_ID: "req-0"}),
+    ])
+    assert handle(agent, resent("req-1")) == [{"text": "第1步"}]
+    assert agent.processor.attempts == 1
