@@ -30,7 +30,8 @@ def rasa_server_command(settings: Settings, model: Path, token: str, port: int) 
         "--model", str(model),
         "--endpoints", str(endpoints_file(settings)),
         "--credentials", str(PROJECT_ROOT / "credentials.yml"),
-        "--enable-api", "--auth-token", token,
+        # One argument: a random token may start with "-", which argparse would take for an option.
+        "--enable-api", f"--auth-token={token}",
         "--interface", settings.rasa_host, "--port", str(port),
     ]
 
