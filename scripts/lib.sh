@@ -74,7 +74,7 @@ ensure_model() {
     return 0
   fi
   name=$("$PY" -m bot.model_files name)
-  echo "Training the model $name (config, domain or data changed; 3 to 5 minutes; log: var/log/train.log)…"
+  echo "Training the model $name (config, domain or data changed; about a minute; log: var/log/train.log)…"
   mkdir -p var/log
   if ! "$PY" -m rasa train --data bot/data --domain domain.yml --config config.yml \
       --out bot/models --fixed-model-name "$name" > var/log/train.log 2>&1; then

@@ -34,7 +34,7 @@ def training():
 
 @pytest.fixture(scope="module")
 def holdout():
-    return examples_by_intent(ROOT / "tests/data/nlu_holdout.yml")
+    return examples_by_intent(ROOT / "tests/data/nlu_dev.yml")
 
 
 @pytest.mark.parametrize("intent", MAIN_INTENTS)

@@ -23,7 +23,7 @@ from bot.actions.tracker_reading import (
     latest_intent,
     latest_text,
 )
-from bot.content.catalog import TROUBLESHOOT, guide_for_intent, load_guides
+from bot.content.catalog import TROUBLESHOOT, guide_for_intent
 from bot.content.progress import (
     COMPLETED,
     EXHAUSTED,
@@ -32,9 +32,26 @@ from bot.content.progress import (
     already_done,
     go_on,
     not_solved,
+    position_from_slots,
     start,
     tried_steps,
 )
+from bot.content.replies import (
+    ALREADY_DONE,
+    CONFIRM,
+    DONE,
+    HANDOFF,
+    JUMP,
+    NEXT,
+    NOT_SOLVED,
+    QUESTION,
+    SOLVED,
+    STUCK,
+    Reply,
+    classifier_guess,
+    interpret,
+)
+from bot.nlu.normalize import normalize
 
 GUIDE_ACTIONS = frozenset({"action_guide_start", "action_guide_advance"})
 #: Responses that offer a person; "好的" right after one of them means "yes, hand me over".
@@ -48,13 +65,7 @@ REPLY_WITHOUT_GUIDE = {
 
 
 def position_from_tracker(tracker: Tracker) -> Position | None:
-    guide = load_guides().get(tracker.get_slot("guide") or "")
-    if guide is None:
-        return None
-    step = int(tracker.get_slot("guide_step") or 0)
-    step = min(max(step, 0), len(guide.steps))
-    done = frozenset(tracker.get_slot("guide_done_steps") or ())
-    return Position(guide=guide, step=step, done=done)
+    return position_from_slots(tracker.get_slot)
 
 
 def open_position(tracker: Tracker) -> Position | None:
@@ -135,11 +146,14 @@ class ActionGuideStart(Action):
 
 
 class ActionGuideAdvance(Action):
-    """Answers a reply: solved, not solved, already done, go on.
+    """Answers a reply to a guide's step (see bot/content/replies.py for what a reply can mean).
 
-    Inside an open guide these move it; outside one, 好的 / 不用了 / 试过了
-    get a plain answer and "继续" says there is nothing to continue. A
-    procedure closed with "好了" can still be continued with "下一步".
+    Inside an open guide: solved closes it; done / not solved / already done
+    move on; stuck or a question gets the step's help; a situation another
+    step is about jumps there; "好的" after "did it help?" is asked about.
+    Outside one, 好的 / 不用了 / 试过了 get a plain answer and "继续" says
+    there is nothing to continue. A procedure closed with "解决了" can still be
+    continued with "下一步".
     """
 
     def name(self) -> str:
@@ -148,7 +162,7 @@ class ActionGuideAdvance(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        intent, text = latest_intent(tracker), latest_text(tracker)
+        intent, text = latest_intent(tracker), tracker.latest_message.get("text") or ""
         position = position_from_tracker(tracker)
         if intent == "affirm" and last_bot_response(tracker.events) in HANDOFF_OFFERS:
             return [FollowupAction("action_prepare_ticket")]
@@ -158,17 +172,48 @@ class ActionGuideAdvance(Action):
         if position is None:
             dispatcher.utter_message(response="utter_no_guide")
             return []
-        if intent == "affirm":
-            dispatcher.utter_message(response=position.guide.solved_response)
-            if position.guide.kind == TROUBLESHOOT:
-                return cleared_guide_slots()
-            return [SlotSet("guide_active", False)]
-        if intent == "deny":
-            return render_move(not_solved(position, text), dispatcher)
-        if intent == "already_tried":
-            return render_move(already_done(position, text), dispatcher)
         interrupted = last_bot_action_before_user(tracker.events) not in GUIDE_ACTIONS
-        return render_move(go_on(position, interrupted=interrupted), dispatcher)
+        reply = interpret(position, text, *classifier_guess(tracker.latest_message)) or _reply_by_intent(intent)
+        return answer_reply(reply, position, text, interrupted, dispatcher)
+
+
+def _reply_by_intent(intent: str | None) -> Reply:
+    """What a rule-routed reply means when its words say nothing about the step."""
+    return Reply({"affirm": DONE, "deny": NOT_SOLVED, "already_tried": ALREADY_DONE}.get(intent or "", NEXT))
+
+
+def answer_reply(reply: Reply, position: Position, text: str, interrupted: bool,
+                 dispatcher: CollectingDispatcher) -> List[EventType]:
+    """Says what `reply` means at `position` and returns the slots to set."""
+    guide = position.guide
+    if reply.kind == HANDOFF:
+        # The open guide tells the ticket what was tried (bot/actions/ticket_context.py).
+        return [FollowupAction("action_prepare_ticket")]
+    if reply.kind == SOLVED:
+        dispatcher.utter_message(response=guide.solved_response)
+        return cleared_guide_slots() if guide.kind == TROUBLESHOOT else [SlotSet("guide_active", False)]
+    if reply.kind in (DONE, NEXT, CONFIRM) and interrupted:
+        # "好的" / "继续" after a detour: back to the step we were at.
+        return render_move(go_on(position, interrupted=True), dispatcher)
+    if reply.kind == CONFIRM:
+        dispatcher.utter_message(response="utter_guide_confirm_solved")
+        return []
+    if reply.kind in (DONE, NEXT):
+        return render_move(go_on(position, interrupted=False), dispatcher)
+    if reply.kind == NOT_SOLVED:
+        return render_move(not_solved(position, normalize(text)), dispatcher)
+    if reply.kind == ALREADY_DONE:
+        return render_move(already_done(position, normalize(text)), dispatcher)
+    if reply.kind in (STUCK, QUESTION) and position.step:
+        dispatcher.utter_message(response=guide.help_response(position.step))
+        dispatcher.utter_message(response=guide.prompt_response)
+        return []
+    if reply.kind == JUMP and reply.step:
+        dispatcher.utter_message(response="utter_guide_jump")
+        return render_move(Move(Position(guide, reply.step, position.done), show_step=True), dispatcher)
+    dispatcher.utter_message(response="utter_guide_unclear")
+    dispatcher.utter_message(response=guide.prompt_response)
+    return []
 
 
 class ActionGuideReminder(Action):

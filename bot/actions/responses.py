@@ -28,6 +28,9 @@ GUIDE_RESPONSES = frozenset(
         "utter_anything_else",
         "utter_no_problem",
         "utter_ask_problem",
+        "utter_guide_unclear",
+        "utter_guide_confirm_solved",
+        "utter_guide_jump",
     }
 )
 FALLBACK_RESPONSES = frozenset({"utter_ask_rephrase", "utter_fallback_handoff"})
@@ -94,5 +97,6 @@ def responses_uttered_by_actions() -> FrozenSet[str]:
         for guide in load_guides().values()
         for response in [guide.intro_response]
         + [guide.step_response(n) for n in range(1, len(guide.steps) + 1)]
+        + [guide.help_response(n) for n in range(1, len(guide.steps) + 1)]
     }
     return GUIDE_RESPONSES | FALLBACK_RESPONSES | TICKET_RESPONSES | RUNTIME_RESPONSES | form_questions() | steps

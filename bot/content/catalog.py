@@ -24,10 +24,19 @@ class Step:
     #: A few words for agents: what the step checks ("检查网络").
     label: str = ""
     done_when: Tuple[Pattern[str], ...] = ()
+    #: Ways this step can go wrong, named in replies.yml (cannot_find, not_received, error_shown, how).
+    stuck: Tuple[str, ...] = ()
+    #: The step's own patterns of being stuck at it.
+    stuck_when: Tuple[Pattern[str], ...] = ()
+    #: Patterns of a situation this step is about; a reply describing it goes straight here.
+    symptoms: Tuple[Pattern[str], ...] = ()
 
     def is_done_by(self, text: str) -> bool:
         """True when `text` (normalised) says this step is already done."""
         return any(pattern.search(text) for pattern in self.done_when)
+
+    def has_symptom_in(self, text: str) -> bool:
+        return any(pattern.search(text) for pattern in self.symptoms)
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,8 @@ class Guide:
     title: str
     kind: str
     steps: Tuple[Step, ...] = field(default_factory=tuple)
+    #: Patterns of this guide's problem being solved ("登进去了" for a locked account).
+    solved_when: Tuple[Pattern[str], ...] = ()
 
     @property
     def intro_response(self) -> str:
@@ -45,6 +56,10 @@ class Guide:
     def step_response(self, number: int) -> str:
         """The domain response of step `number` (1-based)."""
         return f"utter_guide_{self.name}_{number}"
+
+    def help_response(self, number: int) -> str:
+        """The help of step `number`: where things are, what to do when it does not work."""
+        return f"utter_guide_{self.name}_{number}_help"
 
     @property
     def prompt_response(self) -> str:
@@ -74,6 +89,9 @@ def _parse_guide(name: str, raw: dict) -> Guide:
             id=str(step["id"]),
             label=str(step.get("label") or step["id"]),
             done_when=tuple(re.compile(p) for p in step.get("done_when") or ()),
+            stuck=tuple(str(kind) for kind in step.get("stuck") or ()),
+            stuck_when=tuple(re.compile(p) for p in step.get("stuck_when") or ()),
+            symptoms=tuple(re.compile(p) for p in step.get("symptoms") or ()),
         )
         for step in raw.get("steps") or ()
     )
@@ -81,7 +99,9 @@ def _parse_guide(name: str, raw: dict) -> Guide:
         raise ValueError(f"guide {name!r} has no steps")
     if len({step.id for step in steps}) != len(steps):
         raise ValueError(f"guide {name!r} repeats a step id")
-    return Guide(name=name, intent=raw["intent"], title=raw["title"], kind=kind, steps=steps)
+    solved_when = tuple(re.compile(p) for p in raw.get("solved_when") or ())
+    return Guide(name=name, intent=raw["intent"], title=raw["title"], kind=kind, steps=steps,
+                 solved_when=solved_when)
 
 
 @lru_cache(maxsize=4)

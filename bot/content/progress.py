@@ -6,9 +6,9 @@ without Rasa. The actions translate the result into responses and slots.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import FrozenSet
+from typing import Any, Callable, FrozenSet
 
-from bot.content.catalog import TROUBLESHOOT, Guide
+from bot.content.catalog import TROUBLESHOOT, Guide, load_guides
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,18 @@ class Move:
     skipped: bool = False  # some step was skipped because the user did it already
     noted_only: bool = False  # a later step was noted as done; the current one stays
     outcome: str | None = None  # "exhausted" (no step left) or "completed"
+
+
+def position_from_slots(get_slot: Callable[[str], Any]) -> Position | None:
+    """The position the slots `guide`, `guide_step` and `guide_done_steps` record (open or not).
+
+    `get_slot` is a tracker's: Rasa's in the dialogue policy, rasa-sdk's in actions.
+    """
+    guide = load_guides().get(get_slot("guide") or "")
+    if guide is None:
+        return None
+    step = min(max(int(get_slot("guide_step") or 0), 0), len(guide.steps))
+    return Position(guide=guide, step=step, done=frozenset(get_slot("guide_done_steps") or ()))
 
 
 EXHAUSTED = "exhausted"

@@ -1,7 +1,7 @@
 """Did the week's corrections help? Trains the NLU without and with them and compares both on the held-out file.
 
     python -m bot.insights.retrain_report [--config config.yml] \\
-        [--corrections bot/data/nlu/review_corrections.yml] [--holdout tests/data/nlu_holdout.yml]
+        [--corrections bot/data/nlu/review_corrections.yml] [--holdout tests/data/nlu_dev.yml]
 
 Trains twice in a temporary folder (models, training cache and data copies
 there; nothing is written to `bot/models` or `./.rasa`): once on the NLU files
@@ -16,18 +16,15 @@ config a training takes about two minutes on two cores.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import os
-import shutil
 import sys
 import tempfile
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
+from bot.evaluation import rasa_nlu
 from bot.insights.review_export import DEFAULT_OUT, HOLDOUT, TRAINING_DIR, known_texts
 from bot.nlu.normalize import normalize
 from bot.settings import PROJECT_ROOT
@@ -113,52 +110,11 @@ def scores(gold: Sequence[str], predicted: Sequence[str], training_s: float = 0.
     )
 
 
-@contextlib.contextmanager
-def _training_place(cache: Path) -> Iterator[None]:
-    """Rasa's training cache in `cache`, relative paths of the config (jieba's dictionary) from the project."""
-    previous_cache, previous_cwd = os.environ.get("RASA_CACHE_DIRECTORY"), os.getcwd()
-    os.environ["RASA_CACHE_DIRECTORY"] = str(cache)
-    os.chdir(PROJECT_ROOT)
-    try:
-        yield
-    finally:
-        os.chdir(previous_cwd)
-        if previous_cache is None:
-            os.environ.pop("RASA_CACHE_DIRECTORY", None)
-        else:
-            os.environ["RASA_CACHE_DIRECTORY"] = previous_cache
-
-
 def train_and_parse(config: Path, nlu_files: Sequence[Path], domain: Path, workdir: Path,
                     texts: Sequence[str]) -> Tuple[List[str], float]:
     """Trains an NLU model on `nlu_files` in `workdir` and returns its full label for each text, and the seconds."""
-    from rasa.core.agent import Agent
-    from rasa.model_training import train_nlu
-
-    data = workdir / "data"
-    data.mkdir(parents=True)
-    for index, path in enumerate(nlu_files):
-        shutil.copy(path, data / f"{index:02d}_{path.name}")
-    with _training_place(workdir / "cache"):
-        started = time.perf_counter()
-        model = train_nlu(str(config), str(data), output=str(workdir / "models"), domain=str(domain))
-        seconds = time.perf_counter() - started
-    if model is None:
-        raise RuntimeError("training failed (see Rasa's messages above)")
-    agent = Agent.load(model)
-
-    async def parse_all() -> List[str]:
-        labels = []
-        for text in texts:
-            parsed = await agent.parse_message(text)
-            label = (parsed.get("intent") or {}).get("name") or "None"
-            if label == RETRIEVAL_INTENT:
-                selected = ((parsed.get("response_selector") or {}).get(RETRIEVAL_INTENT) or {}).get("response") or {}
-                label = selected.get("intent_response_key") or label
-            labels.append(label)
-        return labels
-
-    return asyncio.run(parse_all()), seconds
+    model = rasa_nlu.train(config, list(nlu_files), workdir, domain)
+    return model.labels(texts), model.training_s
 
 
 def report(config: Path, corrections: Path, holdout: Path = HOLDOUT, training_dir: Path = TRAINING_DIR,
@@ -178,17 +134,6 @@ def report(config: Path, corrections: Path, holdout: Path = HOLDOUT, training_di
         after, after_s = train_and_parse(config, [*base, corrections], domain, work / "after", texts)
     return Report(before=scores(gold, before, before_s), after=scores(gold, after, after_s), held_out=len(texts),
                   corrections=dict(Counter(label for _, label in corrected)), leaked=leaked)
-
-
-def _quiet_rasa() -> None:
-    """Rasa's warnings only: no debug line per parsed message."""
-    import logging
-
-    from rasa.utils.common import configure_logging_and_warnings
-    from rasa.utils.log_utils import configure_structlog
-
-    configure_logging_and_warnings(logging.WARNING)
-    configure_structlog(logging.WARNING)
 
 
 def main(argv: List[str] | None = None) -> int:
@@ -214,7 +159,7 @@ def main(argv: List[str] | None = None) -> int:
                   + (" (write it with `python -m bot.insights.review export`)" if path == corrections else ""),
                   file=sys.stderr)
             return 2
-    _quiet_rasa()
+    rasa_nlu.quiet_rasa()
     try:
         result = report(config, corrections, holdout)
     except ValueError as error:

@@ -52,8 +52,12 @@ def to_simplified(text: str) -> str:
     )
 
 
+#: Variant characters OpenCC leaves apart that users mix freely (帐户 / 账户).
+_VARIANTS = str.maketrans({"帐": "账"})
+
+
 def normalize(text: str) -> str:
-    """Width-folds, simplifies and lower-cases Latin letters, keeping the length."""
+    """Width-folds, simplifies, unifies variants and lower-cases Latin letters, keeping the length."""
     if not text:
         return text
-    return to_simplified(fold_width(text)).lower()
+    return to_simplified(fold_width(text)).translate(_VARIANTS).lower()

@@ -72,10 +72,65 @@ def test_solved_closes_a_troubleshooting_guide(make_tracker, dispatcher):
     }
 
 
+#: The events of a turn in which the guide showed a step and listened.
+AFTER_A_STEP = [action_event("action_guide_advance"), action_event("action_listen")]
+
+
 def test_solved_in_a_procedure_leaves_the_rest_resumable(make_tracker, dispatcher):
-    events = run_advance(make_tracker, dispatcher, "好了", "affirm", guide_slots("withdraw", step=2))
+    events = run_advance(make_tracker, dispatcher, "解决了", "affirm", guide_slots("withdraw", step=2), AFTER_A_STEP)
     assert uttered(dispatcher) == ["utter_guide_solved_procedure"]
     assert slots_of(events) == {"guide_active": False}
+
+
+def test_done_with_a_procedure_step_shows_the_next_one(make_tracker, dispatcher):
+    events = run_advance(make_tracker, dispatcher, "好了", "affirm", guide_slots("withdraw", step=2), AFTER_A_STEP)
+    assert uttered(dispatcher) == ["utter_guide_withdraw_3", "utter_ask_guide_next"]
+    assert slots_of(events)["guide_step"] == 3.0
+
+
+def test_a_described_check_is_not_solved(make_tracker, dispatcher):
+    """"mobile data, full signal" after the network step: the network is fine, the problem is not solved."""
+    events = run_advance(make_tracker, dispatcher, "我用的手机流量，信号满格", "affirm", guide_slots(step=1),
+                         AFTER_A_STEP)
+    assert "utter_guide_solved" not in uttered(dispatcher)
+    assert uttered(dispatcher)[-2:] == ["utter_guide_payment_failed_2", "utter_ask_guide_helped"]
+    assert "network" in slots_of(events)["guide_done_steps"]
+
+
+def test_a_plain_ok_after_did_it_help_is_asked_about(make_tracker, dispatcher):
+    assert run_advance(make_tracker, dispatcher, "嗯嗯好的", "affirm", guide_slots(step=2), AFTER_A_STEP) == []
+    assert uttered(dispatcher) == ["utter_guide_confirm_solved"]
+
+
+def test_no_code_at_the_step_that_sends_one_gets_its_help(make_tracker, dispatcher):
+    events = run_advance(make_tracker, dispatcher, "验证码一直没来", "reset_password",
+                         guide_slots("account_locked", step=3), AFTER_A_STEP)
+    assert uttered(dispatcher) == ["utter_guide_account_locked_3_help", "utter_ask_guide_next"]
+    assert events == []
+
+
+def test_a_missing_reset_email_gets_the_step_help(make_tracker, dispatcher):
+    run_advance(make_tracker, dispatcher, "邮件没收到啊", "nlu_fallback", guide_slots("reset_password", step=3),
+                AFTER_A_STEP)
+    assert uttered(dispatcher) == ["utter_guide_reset_password_3_help", "utter_ask_guide_next"]
+
+
+def test_cannot_find_the_menu_the_step_names(make_tracker, dispatcher):
+    run_advance(make_tracker, dispatcher, "找不到安全设置在哪", "faq", guide_slots("change_password", step=2),
+                AFTER_A_STEP)
+    assert uttered(dispatcher) == ["utter_guide_change_password_2_help", "utter_ask_guide_next"]
+
+
+def test_a_charge_the_merchant_did_not_receive_goes_to_the_records_step(make_tracker, dispatcher):
+    events = run_advance(make_tracker, dispatcher, "钱已经扣了，但是商家说没收到", "payment_failed",
+                         guide_slots(step=1), AFTER_A_STEP)
+    assert uttered(dispatcher) == ["utter_guide_jump", "utter_guide_payment_failed_5", "utter_ask_guide_helped"]
+    assert slots_of(events)["guide_step"] == 5.0
+
+
+def test_words_it_cannot_read_ask_the_step_again(make_tracker, dispatcher):
+    run_advance(make_tracker, dispatcher, "嗯嗯嗯啊", "nlu_fallback", guide_slots(step=2), AFTER_A_STEP)
+    assert uttered(dispatcher) == ["utter_guide_unclear", "utter_ask_guide_helped"]
 
 
 def test_not_solved_shows_the_next_step(make_tracker, dispatcher):
@@ -198,3 +253,9 @@ def test_yes_to_the_offer_of_a_person_starts_the_ticket(make_tracker, dispatcher
     assert ActionGuideAdvance().run(dispatcher, tracker, {}) == [
         {"event": "followup", "name": "action_prepare_ticket", "timestamp": None}
     ]
+
+
+def test_asking_for_a_person_mid_guide_hands_over_with_the_guide_open(make_tracker, dispatcher):
+    events = run_advance(make_tracker, dispatcher, "还是不行 直接给我转人工", "deny", guide_slots(step=3), AFTER_A_STEP)
+    assert [e.get("name") for e in events if e.get("event") == "followup"] == ["action_prepare_ticket"]
+    assert uttered(dispatcher) == []

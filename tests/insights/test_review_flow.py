@@ -17,7 +17,7 @@ from tests.insights.conversations import events_as_api, user
 from tests.ticket_factories import make_agent
 
 ROOT = Path(__file__).resolve().parents[2]
-HELD_OUT_TEXT = "账户被锁了怎么办"  # in tests/data/nlu_holdout.yml
+HELD_OUT_TEXT = "账户被锁了怎么办"  # in tests/data/nlu_dev.yml
 TRAINING_TEXT = "提现没到"  # in bot/data/nlu/guides.yml as withdraw_not_arrived
 URGENT = "提现五百块 三天了还没到 电话13812345678 [急]"
 PHONE = (URGENT.index("138"), URGENT.index("138") + 11)

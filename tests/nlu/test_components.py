@@ -19,7 +19,7 @@ def make_tokenizer(tmp_path):
 def test_tokenizer_normalises_text_and_drops_blank_tokens(tmp_path):
     message = Message(data={TEXT: "帳戶  被鎖了 ＡＰＰ"})
     make_tokenizer(tmp_path).process([message])
-    assert message.get(TEXT) == "帐户  被锁了 app"
+    assert message.get(TEXT) == "账户  被锁了 app"
     tokens = [token.text for token in message.get("text_tokens")]
     assert all(token.strip() for token in tokens)
     assert "app" in tokens
@@ -33,7 +33,7 @@ def test_tokenizer_leaves_intents_given_by_name_as_they_are(tmp_path):
         assert message.get(TEXT) == text
     typed = Message(data={TEXT: "/ＡＰＰ 帳戶"})
     make_tokenizer(tmp_path).process([typed])
-    assert typed.get(TEXT) == "/app 帐户"
+    assert typed.get(TEXT) == "/app 账户"
 
 
 def test_tokenizer_keeps_domain_words_whole(tmp_path):

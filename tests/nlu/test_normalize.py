@@ -29,3 +29,7 @@ def test_normalize_keeps_length_so_entity_offsets_stay_valid():
 def test_normalize_lowers_latin_and_handles_empty():
     assert normalize("APP Bug OTP") == "app bug otp"
     assert normalize("") == ""
+
+
+def test_variant_characters_users_mix_are_unified():
+    assert normalize("帳戶被鎖了") == normalize("帐户被锁了") == "账户被锁了"

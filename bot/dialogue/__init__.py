@@ -1,0 +1,1 @@
+"""Dialogue policies of the assistant (named in config.yml)."""

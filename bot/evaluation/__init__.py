@@ -1,0 +1,1 @@
+"""Measuring the NLU honestly: the test set, leakage, cross-validation, the floor."""
