@@ -2,12 +2,15 @@
 
 | route | who | does |
 |---|---|---|
-| `GET /api/review?status=pending&from&to&channel` | supervisors | collects the period's messages, then lists them |
+| `GET /api/review?status=pending&from&to&channel` | supervisors | collects the period's messages, then lists them (1) |
 | `POST /api/review/flag` `{ticket, seq}` | an agent who may read the ticket | flags the transcript's user message `seq` |
-| `POST /api/review/{id}/correct` `{intent, entities}` | supervisors | the right intent (and entities) |
-| `POST /api/review/{id}/dismiss` | supervisors | nothing to learn from it |
-| `GET /api/review/labels` | supervisors | the intents and entities a correction may use |
+| `POST /api/review/{id}/correct` `{intent, entities, group?}` | supervisors | the right intent (and entities) (2) |
+| `POST /api/review/{id}/dismiss` `{group?}` | supervisors | nothing to learn from it |
+| `GET /api/review/labels` | supervisors | the intents (with their Chinese `titles`) and entities a correction may use |
 | `GET /api/review/export.yml` | supervisors | the corrections as Rasa NLU training data |
+
+(1) identical and near-identical texts as one row, with `count` and `ids`.
+(2) for the other `ids` of its row given in `group` too (dismiss as well).
 
 Registered by `create_app` with `*review_routes(console)`.
 """
@@ -22,6 +25,7 @@ from sqlalchemy.orm import Session
 from bot.console.app import ApiError, Console, _json_body, require_supervisor
 from bot.console.insights_routes import EVENTS
 from bot.console.rasa_client import RasaUnavailable
+from bot.content.catalog import intent_title
 from bot.insights import review_export, review_queue
 from bot.insights.nlu_labels import BadLabel, domain_labels
 from bot.insights.period import BadPeriod, Period, today_in
@@ -86,7 +90,7 @@ def review_routes(console: Console) -> List[web.RouteDef]:
         def read(session: Session) -> List[Dict[str, Any]]:
             found = review_queue.items(session, period, None if status == ALL else status)
             names = review_queue.agent_names(session, found)
-            return [review_queue.item_json(item, names) for item in found]
+            return [review_queue.group_json(group, names) for group in review_queue.group_items(found)]
 
         return web.json_response({
             "items": await console.db(read), "collected": collected, "conversations_unavailable": collected is None,
@@ -126,9 +130,17 @@ def review_routes(console: Console) -> List[web.RouteDef]:
         labels = domain_labels()
 
         def work(session: Session) -> Dict[str, Any]:
-            item = review_queue.correct(session, item_id, body.get("intent"), body.get("entities"), me(request),
-                                        labels)
-            return review_queue.item_json(item, review_queue.agent_names(session, [item]))
+            first = review_queue.review_item(session, item_id)
+
+            def decide(one: int) -> Any:
+                # The reviewer's entities are spans of this text; a near-identical one keeps the NLU's.
+                item = review_queue.review_item(session, one)
+                entities = body.get("entities") if item.text == first.text else list(item.entities or [])
+                return review_queue.correct(session, one, body.get("intent"), entities, me(request), labels)
+
+            done = review_queue.apply_to_group(session, item_id, body.get("group"), decide)
+            return {**review_queue.item_json(done[0], review_queue.agent_names(session, done)),
+                    "count": len(done), "ids": [item.id for item in done]}
 
         return web.json_response({"item": await console.db(work)})
 
@@ -136,10 +148,13 @@ def review_routes(console: Console) -> List[web.RouteDef]:
     @require_supervisor
     async def dismiss(request: web.Request) -> web.Response:
         item_id = _item_id(request)
+        body = await _json_body(request) if request.can_read_body else {}
 
         def work(session: Session) -> Dict[str, Any]:
-            item = review_queue.dismiss(session, item_id, me(request))
-            return review_queue.item_json(item, review_queue.agent_names(session, [item]))
+            done = review_queue.apply_to_group(session, item_id, body.get("group"),
+                                               lambda one: review_queue.dismiss(session, one, me(request)))
+            return {**review_queue.item_json(done[0], review_queue.agent_names(session, done)),
+                    "count": len(done), "ids": [item.id for item in done]}
 
         return web.json_response({"item": await console.db(work)})
 
@@ -147,14 +162,17 @@ def review_routes(console: Console) -> List[web.RouteDef]:
     async def labels(request: web.Request) -> web.Response:
         """What a correction may use: the domain's intents (FAQ topics as faq/<topic>) and entities."""
         known = domain_labels()
-        return web.json_response({"intents": sorted(known.intents), "entities": sorted(known.entities)})
+        titles = {name: intent_title(name) or name for name in known.intents}
+        return web.json_response({"intents": sorted(known.intents), "titles": titles,
+                                  "entities": sorted(known.entities)})
 
     @_refusals
     @require_supervisor
     async def export(request: web.Request) -> web.Response:
         def work(session: Session) -> review_export.Export:
             training, held_out = review_export.known_texts(leave_out=review_export.DEFAULT_OUT)
-            return review_export.build_export(review_queue.corrected_items(session), training, held_out)
+            return review_export.build_export(review_queue.corrected_items(session), training, held_out,
+                                              tests=review_export.bigrams_of_test_set())
 
         result = await console.db(work)
         return web.Response(

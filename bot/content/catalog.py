@@ -124,3 +124,15 @@ def load_topics(path: Path | None = None) -> Topics:
     if unknown:
         raise ValueError(f"default topics without a label: {unknown}")
     return Topics(labels=labels, default=tuple(default))
+
+
+@lru_cache(maxsize=4)
+def load_intent_names(path: Path | None = None) -> Dict[str, str]:
+    """Chinese names of intents and FAQ topics (`bot/content/intent_names.yml`), for supervisors."""
+    raw = yaml.safe_load((path or CONTENT_DIR / "intent_names.yml").read_text(encoding="utf-8"))
+    return {str(name): str(title) for name, title in raw["intents"].items()}
+
+
+def intent_title(name: str | None) -> str | None:
+    """The Chinese name of `name`, or None when it has none (or there is no intent)."""
+    return load_intent_names().get(name) if name else None

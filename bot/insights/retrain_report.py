@@ -1,17 +1,18 @@
-"""Did the week's corrections help? Trains the NLU without and with them and compares both on the held-out file.
+"""Did the week's corrections help? Trains the NLU without and with them and compares both on the test set.
 
     python -m bot.insights.retrain_report [--config config.yml] \\
-        [--corrections bot/data/nlu/review_corrections.yml] [--holdout tests/data/nlu_dev.yml]
+        [--corrections bot/data/nlu/review_corrections.yml] [--holdout tests/data/nlu_test.yml]
 
 Trains twice in a temporary folder (models, training cache and data copies
 there; nothing is written to `bot/models` or `./.rasa`): once on the NLU files
 of `bot/data/nlu` without the corrections file, once with it. Both models
-parse every held-out message; the report prints, before → after, intent
-accuracy and macro-F1 (FAQ topics counted as the intent `faq`, as `rasa test`
-and `scripts/test` report them), accuracy over full labels (each FAQ topic its
-own), and F1 of every intent the corrections teach. `nlu_fallback` counts as
-wrong. Offline: the pipeline's components are all local. With the project's
-config a training takes about two minutes on two cores.
+parse every message of the test set (`tests/data/nlu_test.yml`, written apart
+from the training data; the export leaves out corrections close to its
+messages); the report prints, before → after, intent accuracy and macro-F1
+(FAQ topics counted as the intent `faq`), accuracy over full labels (each FAQ
+topic its own), and F1 of every intent the corrections teach. `nlu_fallback`
+counts as wrong. Offline: the pipeline's components are all local. With the
+project's config a training takes about a minute on two cores.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
 from bot.evaluation import rasa_nlu
-from bot.insights.review_export import DEFAULT_OUT, HOLDOUT, TRAINING_DIR, known_texts
+from bot.insights.review_export import DEFAULT_OUT, TEST_SET, TRAINING_DIR, known_texts
 from bot.nlu.normalize import normalize
 from bot.settings import PROJECT_ROOT
 
@@ -117,7 +118,7 @@ def train_and_parse(config: Path, nlu_files: Sequence[Path], domain: Path, workd
     return model.labels(texts), model.training_s
 
 
-def report(config: Path, corrections: Path, holdout: Path = HOLDOUT, training_dir: Path = TRAINING_DIR,
+def report(config: Path, corrections: Path, holdout: Path = TEST_SET, training_dir: Path = TRAINING_DIR,
            domain: Path = PROJECT_ROOT / "domain.yml") -> Report:
     """Trains without and with `corrections` and scores both on `holdout`."""
     corrected = load_examples(corrections)
@@ -141,7 +142,8 @@ def main(argv: List[str] | None = None) -> int:
                                      description="Held-out NLU figures without and with the review corrections.")
     parser.add_argument("--config", default="config.yml", help="NLU pipeline (default: config.yml)")
     parser.add_argument("--corrections", default=str(DEFAULT_OUT.relative_to(PROJECT_ROOT)))
-    parser.add_argument("--holdout", default=str(HOLDOUT.relative_to(PROJECT_ROOT)))
+    parser.add_argument("--holdout", default=str(TEST_SET.relative_to(PROJECT_ROOT)),
+                        help="messages to score on (default: the test set, written apart from the training data)")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")

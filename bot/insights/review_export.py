@@ -8,8 +8,10 @@ when the value differs from the words). Being under `bot/data/`, training,
 `python -m bot.cli.validate` and the model fingerprint pick it up; nothing is
 retrained here.
 
-Left out, and reported: a message that is in the held-out file
+Left out, and reported: a message that is in the development set
 (`tests/data/nlu_dev.yml`; training on it would flatter every figure), one
+close to a message of the test set (`tests/data/nlu_test.yml`; it would fail
+the leakage check of `scripts/test`), one
 already in the training data (as the same intent it adds nothing; as another
 it is a conflict to settle by hand), and messages corrected to two different
 intents. Phone numbers and e-mail addresses are masked (138****5678), as for
@@ -28,6 +30,9 @@ from typing import Any, Dict, Iterable, List, Sequence, Set, Tuple
 
 import yaml
 
+from bot.evaluation.examples import load_examples
+from bot.evaluation.leakage import THRESHOLD as LEAK_THRESHOLD
+from bot.evaluation.leakage import BigramIndex
 from bot.nlu.normalize import normalize
 from bot.privacy import mask_contacts
 from bot.settings import PROJECT_ROOT
@@ -36,12 +41,14 @@ from bot.tickets.models import utcnow
 DEFAULT_OUT = PROJECT_ROOT / "bot/data/nlu/review_corrections.yml"
 TRAINING_DIR = PROJECT_ROOT / "bot/data/nlu"
 HOLDOUT = PROJECT_ROOT / "tests/data/nlu_dev.yml"
+TEST_SET = PROJECT_ROOT / "tests/data/nlu_test.yml"
 SOURCE = "review"
 _SPACES = re.compile(r"\s+")
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
 # Why a corrected message is not in the file.
 HELD_OUT = "held_out"
+CLOSE_TO_TEST = "close_to_test"
 IN_TRAINING_DATA = "in_training_data"
 CONFLICT = "conflicting_corrections"
 EMPTY = "empty"
@@ -82,7 +89,8 @@ class Export:
         lines = [f"wrote {len(self.examples)} corrected examples of {len(self.intents)} intents{where}"]
         for intent in self.intents:
             lines.append(f"  {intent}: {sum(e.intent == intent for e in self.examples)}")
-        reasons = {HELD_OUT: "in the held-out file", IN_TRAINING_DATA: "already in the training data",
+        reasons = {HELD_OUT: "in the development set", CLOSE_TO_TEST: "close to a test message",
+                   IN_TRAINING_DATA: "already in the training data",
                    CONFLICT: "corrected to different intents", EMPTY: "empty"}
         for left in self.left_out:
             extra = f" (as {left.existing_intent})" if left.existing_intent else ""
@@ -147,8 +155,13 @@ def annotated_line(text: str, entities: Sequence[Dict[str, Any]]) -> str:
     return "".join(pieces).strip()
 
 
+def bigrams_of_test_set(path: Path = TEST_SET) -> BigramIndex | None:
+    """The test set's messages, to leave out corrections close to one (None without a test set)."""
+    return BigramIndex(load_examples(path)) if path.exists() else None
+
+
 def build_export(items: Iterable[Any], training: Dict[str, str], held_out: Set[str],
-                 now: datetime | None = None) -> Export:
+                 now: datetime | None = None, tests: BigramIndex | None = None) -> Export:
     """The export of corrected items (objects with id, text, corrected_intent, corrected_entities)."""
     export = Export()
     by_text: Dict[str, List[Tuple[Any, str]]] = {}
@@ -163,6 +176,8 @@ def build_export(items: Iterable[Any], training: Dict[str, str], held_out: Set[s
         intents = {item.corrected_intent for item, _ in entries}
         if originals & held_out:
             export.left_out.extend(LeftOut(item.id, item.text, HELD_OUT) for item, _ in entries)
+        elif tests is not None and any(tests.closest(item.text)[1] >= LEAK_THRESHOLD for item, _ in entries):
+            export.left_out.extend(LeftOut(item.id, item.text, CLOSE_TO_TEST) for item, _ in entries)
         elif len(intents) > 1:
             export.left_out.extend(LeftOut(item.id, item.text, CONFLICT) for item, _ in entries)
         elif any(text in training for text in originals):
@@ -200,7 +215,7 @@ def export_corrections(items: Iterable[Any], out: Path = DEFAULT_OUT, training_d
                        holdout: Path = HOLDOUT, now: datetime | None = None) -> Export:
     """Writes the corrected items to `out` (replacing it) and returns what was written and left out."""
     training, held_out = known_texts(training_dir, holdout, leave_out=out)
-    export = build_export(items, training, held_out, now)
+    export = build_export(items, training, held_out, now, bigrams_of_test_set())
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = out.with_name(f".{out.name}.tmp")
     temporary.write_text(export.yaml_text, encoding="utf-8")

@@ -6,10 +6,15 @@ unique) for:
 
 - `fallback`: the NLU gave up (`nlu_fallback`);
 - `low_confidence`: the intent's confidence was below the threshold
-  (`review_confidence_threshold`);
-- `not_solved`: the user's message that a guide was answering, when the user
-  then said 没解决 (intent `deny`, the button "没解决" sends `/deny`) to the
-  guide's question "这样能解决吗？" (`utter_ask_guide_helped`);
+  (`review_confidence_threshold`), or less than MARGIN above the runner-up's
+  (the classifier hesitated between two intents);
+- `rephrased`: the user said it again in other words right after (the next
+  message they typed shares at least REPHRASE_SIMILARITY of its characters
+  and got another intent), so the first answer probably missed;
+- `not_solved`: the user's message that opened a guide, when the user said
+  没解决 (intent `deny`, the button "没解决" sends `/deny`) to the guide's
+  *first* step: the guide itself may be the wrong one. A 没解决 to a later step
+  says the step did not help, not that the message was misunderstood;
 - `before_handoff`: the user's message before a ticket was prepared
   (`action_prepare_ticket`) for a ticket opened in the period.
 
@@ -21,6 +26,10 @@ replies that only steer the dialogue (转人工, 好的, 没解决, 下一步, �
 Those rules apply to every reason: a paused conversation's messages went to
 an agent, not to the NLU's answer.
 
+The queue is read in groups (`group_items`): identical and near-identical
+texts (same comparable text, or character-bigram Jaccard ≥ GROUP_SIMILARITY)
+are one row with their count, corrected or dismissed together.
+
 `flag` adds a message an agent points at in the console's transcript;
 `correct` and `dismiss` record a reviewer's decision.
 """
@@ -28,6 +37,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -42,6 +52,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot.content.catalog import intent_title
+from bot.evaluation.leakage import bigrams, comparable, jaccard
 from bot.events import EXTERNAL_PREFIX, external_intent
 from bot.insights.analytics import ticket_times
 from bot.insights.events_table import FALLBACK_INTENT, events, in_period, utter_action
@@ -56,6 +68,7 @@ from bot.tickets.models import (
     LOW_CONFIDENCE,
     NOT_SOLVED,
     PENDING,
+    REPHRASED,
     REVIEW_STATUSES,
     Agent,
     ReviewItem,
@@ -64,14 +77,28 @@ from bot.tickets.models import (
 
 #: 没解决: what the guide's "没解决" button sends, and what typing it is classified as.
 NOT_SOLVED_INTENT = "deny"
-GUIDE_QUESTION = "utter_ask_guide_helped"
+#: The questions after a guide's step.
+GUIDE_QUESTIONS = frozenset({"utter_ask_guide_helped", "utter_ask_guide_next"})
+_GUIDE_INTRO = re.compile(r"utter_guide_\w+_intro$")
+_GUIDE_STEP = re.compile(r"utter_guide_\w+_\d+$")
+#: The classifier hesitated: its best intent less than this above the runner-up.
+MARGIN = 0.1
+#: A next message this close (Jaccard of their sets of characters) with another intent is a rephrase.
+#: Characters, not bigrams: a rephrase reorders the words ("美团付款没成功钱扣了" → "用okpay付美团 钱扣了").
+REPHRASE_SIMILARITY = 0.35
+#: Conversations with a message below this confidence are read for rephrases.
+SCAN_BELOW = 0.9
+#: Texts this close are one row of the queue.
+GROUP_SIMILARITY = 0.8
+#: The most items one decision may cover.
+MAX_GROUP = 500
 PREPARE_TICKET = "action_prepare_ticket"
 #: Replies that move the dialogue on rather than say what the problem is.
 STEERING_INTENTS = frozenset({"human_handoff", "affirm", "deny", "continue_guide", "already_tried", "cancel"})
 #: How far before the period a guide's or a handoff's opening message is looked for.
 LOOKBACK_S = 24 * 3600
 #: The reason kept when one message is collected for several.
-REASON_ORDER = (FALLBACK, LOW_CONFIDENCE, BEFORE_HANDOFF, NOT_SOLVED)
+REASON_ORDER = (FALLBACK, LOW_CONFIDENCE, REPHRASED, BEFORE_HANDOFF, NOT_SOLVED)
 _CHUNK = 500
 _CONTEXT_TYPES = ("user", "bot", "pause", "resume", "restart", "session_started")
 
@@ -100,6 +127,8 @@ class Message:
     confidence: float | None
     entities: Tuple[Dict[str, Any], ...]
     timestamp: float
+    #: How far the best intent was above the runner-up (None without a ranking).
+    margin: float | None = None
 
     @property
     def typed(self) -> bool:
@@ -132,8 +161,18 @@ def message_from_event(conversation_id: str, event: Dict[str, Any]) -> Message:
         conversation_id=conversation_id, message_id=str(message_id)[:255], text=event.get("text") or "",
         intent=intent.get("name") or external_intent(event),
         confidence=float(confidence) if isinstance(confidence, (int, float)) else None,
-        entities=entities, timestamp=timestamp,
+        entities=entities, timestamp=timestamp, margin=_margin(parse.get("intent_ranking")),
     )
+
+
+def _margin(ranking: Any) -> float | None:
+    """The best intent's confidence minus the runner-up's, leaving out the fallback."""
+    if not isinstance(ranking, list):
+        return None
+    scores = sorted((float(item["confidence"]) for item in ranking
+                     if isinstance(item, dict) and isinstance(item.get("confidence"), (int, float))
+                     and item.get("name") != FALLBACK_INTENT), reverse=True)
+    return scores[0] - scores[1] if len(scores) >= 2 else None
 
 
 # ----------------------------------------------------------------- collecting
@@ -156,7 +195,8 @@ def _candidate_conversations(connection: Any, period: Period, threshold: float) 
     if confidence is None:
         unsure = events.c.intent_name.isnot(None)  # unknown dialect: every message, sorted out in Python
     else:
-        unsure = or_(unsure, confidence < threshold)
+        # Below SCAN_BELOW: a hesitation (margin) or a rephrase may be there, sorted out in Python.
+        unsure = or_(unsure, confidence < max(threshold, SCAN_BELOW))
     rows = connection.execute(select(events.c.sender_id).where(user, not_external, unsure).distinct())
     return {row.sender_id for row in rows}
 
@@ -194,9 +234,19 @@ class _Walk:
         return self.topics[index][1]
 
 
+def is_rephrase(earlier: Message, later: Message) -> bool:
+    """`later` says what `earlier` said in other words, and was understood as something else."""
+    first, second = comparable(earlier.text), comparable(later.text)
+    if earlier.intent == later.intent or first == second:
+        return False
+    return jaccard(frozenset(first), frozenset(second)) >= REPHRASE_SIMILARITY
+
+
 def _walk(conversation_id: str, rows: Iterable[Any], period: Period, threshold: float) -> _Walk:
     walk = _Walk([], [], [], [])
     paused, asked = False, False
+    steps_shown = 0  # steps of the current guide shown so far
+    previous: Message | None = None  # the last problem-stating message, for rephrases
     for row in rows:
         kind = row.type_name
         if kind == "pause":
@@ -206,7 +256,12 @@ def _walk(conversation_id: str, rows: Iterable[Any], period: Period, threshold: 
         elif kind == "action":
             walk.prepares.append(row.timestamp)
         elif kind == "bot":
-            asked = asked or utter_action(row.data) == GUIDE_QUESTION
+            name = utter_action(row.data) or ""
+            asked = asked or name in GUIDE_QUESTIONS
+            if _GUIDE_INTRO.match(name):
+                steps_shown = 0
+            elif _GUIDE_STEP.match(name):
+                steps_shown += 1
         elif kind == "user":
             message = message_from_event(conversation_id, _json(row.data))
             in_period = period.start_ts <= row.timestamp < period.end_ts
@@ -215,12 +270,17 @@ def _walk(conversation_id: str, rows: Iterable[Any], period: Period, threshold: 
                     walk.unsure.append((message, FALLBACK))
                 elif message.confidence is not None and message.confidence < threshold:
                     walk.unsure.append((message, LOW_CONFIDENCE))
-            if message.intent == NOT_SOLVED_INTENT and asked and in_period:
+                elif message.margin is not None and message.margin < MARGIN:
+                    walk.unsure.append((message, LOW_CONFIDENCE))
+            if message.intent == NOT_SOLVED_INTENT and asked and in_period and steps_shown == 1:
                 topic = walk.topics[-1][1] if walk.topics else None
                 if topic is not None:
                     walk.not_solved.append(topic)
             if message.typed and not paused and message.intent not in STEERING_INTENTS:
+                if previous is not None and in_period and is_rephrase(previous, message):
+                    walk.unsure.append((previous, REPHRASED))
                 walk.topics.append((row.timestamp, message))
+                previous = message
             asked = False
     return walk
 
@@ -400,10 +460,54 @@ def item_json(item: ReviewItem, names: Dict[int, str] | None = None) -> Dict[str
         "flagged": item.flagged_by is not None or item.reason == FLAGGED,
         "flagged_by": names.get(item.flagged_by) if item.flagged_by else None, "flagged_at": iso(item.flagged_at),
         "status": item.status, "corrected_intent": item.corrected_intent,
+        "predicted_title": intent_title(item.predicted_intent), "corrected_title": intent_title(item.corrected_intent),
         "corrected_entities": item.corrected_entities,
         "reviewed_by": names.get(item.reviewed_by) if item.reviewed_by else None,
         "reviewed_at": iso(item.reviewed_at), "message_at": iso(item.message_at),
     }
+
+
+def group_items(found: Sequence[ReviewItem]) -> List[List[ReviewItem]]:
+    """Identical and near-identical texts together, in the order of their first item.
+
+    Near-identical: the same comparable text (punctuation, width, script and
+    emoji aside) or character-bigram Jaccard ≥ GROUP_SIMILARITY.
+    """
+    groups: List[List[ReviewItem]] = []
+    keys: List[Tuple[str, frozenset]] = []
+    for item in found:
+        text = comparable(item.text)
+        grams = bigrams(item.text)
+        for index, (other_text, other_grams) in enumerate(keys):
+            if text == other_text or jaccard(grams, other_grams) >= GROUP_SIMILARITY:
+                groups[index].append(item)
+                break
+        else:
+            groups.append([item])
+            keys.append((text, grams))
+    return groups
+
+
+def group_json(group: Sequence[ReviewItem], names: Dict[int, str] | None = None) -> Dict[str, Any]:
+    """A group of items for the console: its first item, how many there are and their ids and texts."""
+    first = item_json(group[0], names)
+    return {**first, "count": len(group), "ids": [item.id for item in group],
+            "texts": sorted({item.text for item in group}),
+            "channels": sorted({item.channel for item in group})}
+
+
+def apply_to_group(session: Session, item_id: int, others: Any, decide) -> List[ReviewItem]:
+    """Runs `decide(item_id)` for the item and every other id of its group (`others`: a list of ids)."""
+    if others is None:
+        others = []
+    if not isinstance(others, list) or len(others) > MAX_GROUP or not all(
+            isinstance(other, int) and not isinstance(other, bool) for other in others):
+        raise ReviewError("bad_request", 400, "group must be a list of item ids")
+    done = [decide(item_id)]
+    for other in dict.fromkeys(others):
+        if other != item_id:
+            done.append(decide(other))
+    return done
 
 
 def agent_names(session: Session, review_items: Iterable[ReviewItem]) -> Dict[int, str]:

@@ -254,8 +254,9 @@ LOW_CONFIDENCE = "low_confidence"
 FALLBACK = "fallback"
 BEFORE_HANDOFF = "before_handoff"
 NOT_SOLVED = "not_solved"
+REPHRASED = "rephrased"
 FLAGGED = "flagged"
-REVIEW_REASONS = (LOW_CONFIDENCE, FALLBACK, BEFORE_HANDOFF, NOT_SOLVED, FLAGGED)
+REVIEW_REASONS = (LOW_CONFIDENCE, FALLBACK, REPHRASED, BEFORE_HANDOFF, NOT_SOLVED, FLAGGED)
 PENDING = "pending"
 CORRECTED = "corrected"
 DISMISSED = "dismissed"
@@ -298,6 +299,7 @@ class ReviewItem(Base):
     __table_args__ = (
         UniqueConstraint("conversation_id", "message_id"),
         CheckConstraint(
-            "reason IN ('low_confidence', 'fallback', 'before_handoff', 'not_solved', 'flagged')", name="reason"),
+            "reason IN ('low_confidence', 'fallback', 'rephrased', 'before_handoff', 'not_solved', 'flagged')",
+            name="reason"),
         CheckConstraint("status IN ('pending', 'corrected', 'dismissed')", name="status"),
     )

@@ -94,7 +94,7 @@ def test_flagged_in_a_transcript_corrected_in_one_click_and_exported(page: Page,
     expect(page.locator("body")).to_have_attribute("data-loaded", "true")
     flagged = page.locator("#review-items tbody tr", has_text=MISREAD)
     expect(flagged).to_contain_text("客服标记（小李）")
-    expect(flagged).to_contain_text("faq（81%）")
+    expect(flagged).to_contain_text("常见问题（faq）（81%）")  # intents by their Chinese names
     unsure = page.locator("#review-items tbody tr", has_text="啊啊啊")  # the fallback, collected from the store
     expect(unsure).to_contain_text("没听懂")
     flagged.locator(".review-intent").fill("withdraw_not_arrived")

@@ -54,7 +54,7 @@ def test_each_reason_finds_exactly_its_messages_and_never_twice(stores):
     engine, database = stores
     with database.session() as session:
         counts = review_queue.collect(engine, session, PERIOD, 0.6)
-    assert counts == {"fallback": 1, "low_confidence": 1, "before_handoff": 1, "not_solved": 1}
+    assert counts == {"fallback": 1, "low_confidence": 1, "rephrased": 0, "before_handoff": 1, "not_solved": 1}
     assert collected(database) == {
         "low": ("low_confidence", "我的钱怎么还没到账啊"),
         "fallback": ("fallback", "asdkj 啥"),
@@ -67,7 +67,7 @@ def test_each_reason_finds_exactly_its_messages_and_never_twice(stores):
         assert item.predicted_intent == "withdraw_not_arrived" and item.status == "pending"
         assert item.message_at.timestamp() == pytest.approx(at(1.1))
         again = review_queue.collect(engine, session, PERIOD, 0.6)
-    assert again == {"fallback": 0, "low_confidence": 0, "before_handoff": 0, "not_solved": 0}
+    assert again == {"fallback": 0, "low_confidence": 0, "rephrased": 0, "before_handoff": 0, "not_solved": 0}
     with database.session() as session:
         assert session.execute(select(func.count()).select_from(ReviewItem)).scalar() == 4
 
@@ -77,7 +77,7 @@ def test_threshold_and_channel_narrow_what_is_collected(stores):
     wechat = Period.from_days(DAY, DAY, TZ, "wechat")
     with database.session() as session:
         assert review_queue.collect(engine, session, wechat, 0.4) == {
-            "fallback": 0, "low_confidence": 0, "before_handoff": 0, "not_solved": 1}
+            "fallback": 0, "low_confidence": 0, "rephrased": 0, "before_handoff": 0, "not_solved": 1}
     assert set(collected(database)) == {"opened"}
 
 

@@ -111,7 +111,7 @@ def test_export_is_rasa_training_data_marked_by_source(reviewed, tmp_path):
     assert {block["intent"]: block["metadata"]["review_items"] for block in content["nlu"]} == {
         "faq/fees": [ids[3]], "withdraw_not_arrived": [ids[0]]}
     assert "13812345678" not in out.read_text(encoding="utf-8")
-    assert any("left out item" in line and "held-out" in line for line in export.summary(out))
+    assert any("left out item" in line and "development set" in line for line in export.summary(out))
 
 
 def test_the_same_words_corrected_to_two_intents_are_left_out(tickets_db):
@@ -161,3 +161,20 @@ def test_confirming_the_nlus_entities_keeps_their_spans(tickets_db):
         with pytest.raises(BadLabel):
             review_queue.correct(session, item.id, "withdraw_not_arrived", [{"entity": "amount", "value": "600"}],
                                  lead.id, domain_labels())
+
+
+def test_a_correction_close_to_a_test_message_is_left_out(tmp_path):
+    """Exporting it would teach the model a test message (and fail the leakage check of scripts/test)."""
+    class Item:
+        def __init__(self, id, text, intent):
+            self.id, self.text, self.corrected_intent, self.corrected_entities = id, text, intent, []
+
+    tests = tmp_path / "nlu_test.yml"
+    tests.write_text('version: "3.1"\nnlu:\n- intent: refund\n  examples: |\n    - 衣服退回去了钱怎么还没退给我\n',
+                     encoding="utf-8")
+    export = review_export.build_export(
+        [Item(1, "衣服退回去了 钱怎么还没退给我？", "refund"), Item(2, "押金什么时候退", "refund")], {}, set(),
+        tests=review_export.bigrams_of_test_set(tests))
+    assert [example.item_id for example in export.examples] == [2]
+    assert [(left.item_id, left.why) for left in export.left_out] == [(1, review_export.CLOSE_TO_TEST)]
+    assert "close to a test message" in "\n".join(export.summary())

@@ -161,3 +161,38 @@ def test_databases_down(world, tickets_db, tmp_path):
             assert response.status == 503 and (await response.json())["error"] == "store_unavailable"
 
     run(world, tickets_db, scenario)
+
+
+def test_near_identical_messages_are_one_row_decided_together(tickets_db, tmp_path):
+    """Six users wrote nearly the same thing the assistant hesitated on: one row of 6, corrected in one click."""
+    from tests.insights.conversations import user
+
+    texts = ["借呗的钱怎么提到银行卡", "借呗的钱怎么提到银行卡？", "借唄的錢怎麼提到銀行卡", "借呗的钱怎么提到银行卡啊",
+             "借呗的钱怎么提到银行卡!!", "借呗的钱 怎么提到银行卡"]
+    conversations = {f"widget:u:{n}": [user(text, "out_of_scope", 0.4, 1 + n, f"m{n}")] for n, text in enumerate(texts)}
+    conversations["widget:u:x"] = [user("手续费怎么算的看不懂", "faq", 0.4, 9, "other")]
+    write(tmp_path / "okpay.db", conversations)
+    with tickets_db.session() as session:
+        make_agent(session, "chen", role=SUPERVISOR)
+    settings = Settings(database_url=tickets_db.url, tracker_db=tmp_path / "okpay.db", service_timezone="Asia/Shanghai")
+    world = {"settings": settings, "events": {}}
+
+    async def scenario(client, rasa, console):
+        await sign_in(client, "chen")
+        rows = (await (await client.get(f"/api/review?{DAY_QUERY}")).json())["items"]
+        assert sorted(row["count"] for row in rows) == [1, 6]
+        group = next(row for row in rows if row["count"] == 6)
+        assert len(group["ids"]) == 6 and len(group["texts"]) == 6
+        assert group["predicted_intent"] == "out_of_scope" and group["predicted_title"] == "业务范围外"
+        corrected = await client.post(f"/api/review/{group['id']}/correct",
+                                      json={"intent": "withdraw", "entities": [], "group": group["ids"]})
+        body = (await corrected.json())["item"]
+        assert corrected.status == 200 and body["count"] == 6 and body["corrected_title"] == "怎么提现"
+        pending = (await (await client.get(f"/api/review?{DAY_QUERY}")).json())["items"]
+        assert [row["text"] for row in pending] == ["手续费怎么算的看不懂"]
+        bad = await client.post(f"/api/review/{pending[0]['id']}/dismiss", json={"group": ["1"]})
+        assert bad.status == 400 and (await bad.json())["error"] == "bad_request"
+        labels = await (await client.get("/api/review/labels")).json()
+        assert labels["titles"]["payment_failed"] == "支付失败" and labels["titles"]["faq/fees"].endswith("手续费")
+
+    run(world, tickets_db, scenario)

@@ -4,9 +4,17 @@
   "use strict";
 
   var REASONS = {
-    low_confidence: "置信度低", fallback: "没听懂", before_handoff: "紧接着转人工",
-    not_solved: "紧接着“没解决”", flagged: "客服标记"
+    low_confidence: "置信度低或难以区分", fallback: "没听懂", rephrased: "用户紧接着换了说法",
+    before_handoff: "紧接着转人工", not_solved: "第一步就“没解决”", flagged: "客服标记"
   };
+  var TITLES = {};  // intent → Chinese name, from /api/review/labels
+
+  /** "支付失败（payment_failed）", or the bare name when it has no Chinese one. */
+  function intentLabel(name, title) {
+    if (!name) return "—";
+    title = title || TITLES[name];
+    return title ? title + "（" + name + "）" : name;
+  }
   var CHANNELS = { widget: "App 内客服", wechat: "微信", telegram: "Telegram", rest: "其他" };
   var STATUSES = { corrected: "已纠正", dismissed: "已忽略" };
 
@@ -62,13 +70,18 @@
     var when = item.message_at ? item.message_at.replace("T", " ").slice(0, 16) : "";
     tr.appendChild(el("td", {}, when));
     tr.appendChild(el("td", {}, CHANNELS[item.channel] || item.channel || ""));
-    tr.appendChild(el("td", { class: "review-text" }, item.text));
+    var text = el("td", { class: "review-text" }, item.text);
+    if (item.count > 1) {
+      text.appendChild(el("span", { class: "review-count", title: (item.texts || []).join("\n") },
+        "×" + item.count));
+    }
+    tr.appendChild(text);
     var reason = REASONS[item.reason] || item.reason;
     if (item.flagged && item.reason !== "flagged") reason += "、客服标记";
     if (item.flagged_by) reason += "（" + item.flagged_by + "）";
     tr.appendChild(el("td", {}, reason));
     var confidence = typeof item.confidence === "number" ? "（" + Math.round(item.confidence * 100) + "%）" : "";
-    tr.appendChild(el("td", {}, (item.predicted_intent || "—") + confidence));
+    tr.appendChild(el("td", {}, intentLabel(item.predicted_intent, item.predicted_title) + confidence));
     var intent = el("input", { list: "intent-options", class: "review-intent", "aria-label": "正确的意图",
       value: item.corrected_intent || item.predicted_intent || "" });
     var entities = el("input", { class: "review-entities", "aria-label": "实体", placeholder: "如 amount:500元",
@@ -87,17 +100,17 @@
       var button = event.currentTarget;
       button.disabled = true;
       call("POST", "/api/review/" + item.id + "/correct", {
-        intent: intent.value.trim(), entities: parseEntities(entities.value)
+        intent: intent.value.trim(), entities: parseEntities(entities.value), group: item.ids || []
       }).then(function (data) {
-        if (data) replace(tr, data.item);
-        say("已保存：" + intent.value.trim());
+        if (data) replace(tr, Object.assign({}, item, data.item));
+        say("已保存：" + intentLabel(intent.value.trim()) + (item.count > 1 ? "，共 " + item.count + " 条" : ""));
       }, function (error) { button.disabled = false; say("没有保存：" + error.message); });
     } }, "确认"));
     if (item.status === "pending") {
       actions.appendChild(el("button", { type: "button", class: "btn btn-quiet review-dismiss", onclick: function (event) {
         event.currentTarget.disabled = true;
-        call("POST", "/api/review/" + item.id + "/dismiss", {}).then(function (data) {
-          if (data) replace(tr, data.item);
+        call("POST", "/api/review/" + item.id + "/dismiss", { group: item.ids || [] }).then(function (data) {
+          if (data) replace(tr, Object.assign({}, item, data.item));
         }, function (error) { say("没有保存：" + error.message); });
       } }, "忽略"));
     }
@@ -135,7 +148,8 @@
         body.appendChild(empty);
       }
       data.items.forEach(function (item) { body.appendChild(row(item)); });
-      say(data.items.length + " 条" + (data.conversations_unavailable ? "（对话库暂时连不上，只显示已收集的）" : ""));
+      var total = data.items.reduce(function (sum, item) { return sum + (item.count || 1); }, 0);
+      say(data.items.length + " 组，共 " + total + " 条" + (data.conversations_unavailable ? "（对话库暂时连不上，只显示已收集的）" : ""));
       document.body.dataset.loaded = "true";
     }, function (error) { say("加载失败：" + error.message); });
   }
@@ -143,14 +157,16 @@
   function loadLabels() {
     return call("GET", "/api/review/labels").then(function (data) {
       var list = $("#intent-options");
-      (data ? data.intents : []).forEach(function (name) { list.appendChild(el("option", { value: name })); });
+      TITLES = (data && data.titles) || {};
+      (data ? data.intents : []).forEach(function (name) {
+        list.appendChild(el("option", { value: name, label: intentLabel(name) }));
+      });
     }, function () {});
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     if (document.body.dataset.page !== "review") return;
     $("#review-filters").addEventListener("submit", function (event) { event.preventDefault(); load(); });
-    loadLabels();
-    load();
+    loadLabels().then(load);
   });
 })();
