@@ -23,6 +23,7 @@ from bot.actions.tracker_reading import (
     latest_intent,
     latest_text,
 )
+from bot.content import replies
 from bot.content.catalog import TROUBLESHOOT, guide_for_intent
 from bot.content.progress import (
     COMPLETED,
@@ -36,21 +37,7 @@ from bot.content.progress import (
     start,
     tried_steps,
 )
-from bot.content.replies import (
-    ALREADY_DONE,
-    CONFIRM,
-    DONE,
-    HANDOFF,
-    JUMP,
-    NEXT,
-    NOT_SOLVED,
-    QUESTION,
-    SOLVED,
-    STUCK,
-    Reply,
-    classifier_guess,
-    interpret,
-)
+from bot.content.replies import Reply, classifier_guess, interpret
 from bot.nlu.normalize import normalize
 
 GUIDE_ACTIONS = frozenset({"action_guide_start", "action_guide_advance"})
@@ -177,38 +164,41 @@ class ActionGuideAdvance(Action):
         return answer_reply(reply, position, text, interrupted, dispatcher)
 
 
+#: What a rule-routed reply means when its words say nothing about the step.
+_KIND_BY_INTENT = {"affirm": replies.DONE, "deny": replies.NOT_SOLVED, "already_tried": replies.ALREADY_DONE}
+
+
 def _reply_by_intent(intent: str | None) -> Reply:
-    """What a rule-routed reply means when its words say nothing about the step."""
-    return Reply({"affirm": DONE, "deny": NOT_SOLVED, "already_tried": ALREADY_DONE}.get(intent or "", NEXT))
+    return Reply(_KIND_BY_INTENT.get(intent or "", replies.NEXT))
 
 
 def answer_reply(reply: Reply, position: Position, text: str, interrupted: bool,
                  dispatcher: CollectingDispatcher) -> List[EventType]:
     """Says what `reply` means at `position` and returns the slots to set."""
     guide = position.guide
-    if reply.kind == HANDOFF:
+    if reply.kind == replies.HANDOFF:
         # The open guide tells the ticket what was tried (bot/actions/ticket_context.py).
         return [FollowupAction("action_prepare_ticket")]
-    if reply.kind == SOLVED:
+    if reply.kind == replies.SOLVED:
         dispatcher.utter_message(response=guide.solved_response)
         return cleared_guide_slots() if guide.kind == TROUBLESHOOT else [SlotSet("guide_active", False)]
-    if reply.kind in (DONE, NEXT, CONFIRM) and interrupted:
+    if reply.kind in (replies.DONE, replies.NEXT, replies.CONFIRM) and interrupted:
         # "好的" / "继续" after a detour: back to the step we were at.
         return render_move(go_on(position, interrupted=True), dispatcher)
-    if reply.kind == CONFIRM:
+    if reply.kind == replies.CONFIRM:
         dispatcher.utter_message(response="utter_guide_confirm_solved")
         return []
-    if reply.kind in (DONE, NEXT):
+    if reply.kind in (replies.DONE, replies.NEXT):
         return render_move(go_on(position, interrupted=False), dispatcher)
-    if reply.kind == NOT_SOLVED:
+    if reply.kind == replies.NOT_SOLVED:
         return render_move(not_solved(position, normalize(text)), dispatcher)
-    if reply.kind == ALREADY_DONE:
+    if reply.kind == replies.ALREADY_DONE:
         return render_move(already_done(position, normalize(text)), dispatcher)
-    if reply.kind in (STUCK, QUESTION) and position.step:
+    if reply.kind in (replies.STUCK, replies.QUESTION) and position.step:
         dispatcher.utter_message(response=guide.help_response(position.step))
         dispatcher.utter_message(response=guide.prompt_response)
         return []
-    if reply.kind == JUMP and reply.step:
+    if reply.kind == replies.JUMP and reply.step:
         dispatcher.utter_message(response="utter_guide_jump")
         return render_move(Move(Position(guide, reply.step, position.done), show_step=True), dispatcher)
     dispatcher.utter_message(response="utter_guide_unclear")

@@ -22,26 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Sequence
 
+from bot.content import replies
 from bot.content.catalog import PROCEDURE, load_guides
 from bot.content.progress import Position
-from bot.content.replies import (
-    ALREADY_DONE,
-    CONFIRM,
-    DONE,
-    HANDOFF,
-    JUMP,
-    NEXT,
-    NOT_SOLVED,
-    QUESTION,
-    SOLVED,
-    STUCK,
-    Reply,
-    classifier_guess,
-    interpret,
-)
+from bot.content.replies import Reply, classifier_guess, interpret
 
-MOVES_ON = {NOT_SOLVED, DONE, NEXT, ALREADY_DONE, JUMP, CONFIRM}
-HELP = {STUCK, QUESTION}
+MOVES_ON = {replies.NOT_SOLVED, replies.DONE, replies.NEXT, replies.ALREADY_DONE, replies.JUMP, replies.CONFIRM}
+HELP = {replies.STUCK, replies.QUESTION}
 
 
 @dataclass(frozen=True)
@@ -93,7 +80,7 @@ def understood(row: StepReply, reply: Reply | None, label: str | None) -> bool:
     kind = reply.kind if reply else None
     procedure = load_guides()[row.guide].kind == PROCEDURE
     if row.meaning == "solved":
-        return kind == SOLVED or (procedure and kind == DONE)
+        return kind == replies.SOLVED or (procedure and kind == replies.DONE)
     if row.meaning == "moved_on":
         return kind in MOVES_ON
     if row.meaning == "stuck":
@@ -101,7 +88,7 @@ def understood(row: StepReply, reply: Reply | None, label: str | None) -> bool:
     if row.meaning == "question":
         return kind in HELP or kind is None
     if row.meaning == "handoff":
-        return kind == HANDOFF or (kind is None and label == "human_handoff")
+        return kind == replies.HANDOFF or (kind is None and label == "human_handoff")
     if row.meaning.startswith("new_topic:"):
         return kind is None and label == row.meaning.split(":", 1)[1]
     raise ValueError(f"unknown meaning {row.meaning!r}")
@@ -121,6 +108,6 @@ def evaluate_step_replies(parse: Callable[[Sequence[str]], List[Dict[str, Any]]]
             report.understood[meaning] += 1
         else:
             report.misses.append((row, reply.kind if reply else f"not a reply ({full_label(parse_data)})"))
-        if reply is not None and reply.kind == SOLVED and row.meaning != "solved":
+        if reply is not None and reply.kind == replies.SOLVED and row.meaning != "solved":
             report.false_solved.append(row)
     return report
