@@ -37,10 +37,9 @@ from bot.content.progress import (
     start,
     tried_steps,
 )
-from bot.content.replies import Reply, classifier_guess, interpret
+from bot.content.replies import GUIDE_ACTIONS, Reply, classifier_guess, interpret
 from bot.nlu.normalize import normalize
 
-GUIDE_ACTIONS = frozenset({"action_guide_start", "action_guide_advance"})
 #: Responses that offer a person; "好的" right after one of them means "yes, hand me over".
 HANDOFF_OFFERS = frozenset({"utter_guide_exhausted"})
 #: What a reply means when no guide is open (affirm after "还有别的吗？" …).

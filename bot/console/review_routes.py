@@ -138,9 +138,8 @@ def review_routes(console: Console) -> List[web.RouteDef]:
                 entities = body.get("entities") if item.text == first.text else list(item.entities or [])
                 return review_queue.correct(session, one, body.get("intent"), entities, me(request), labels)
 
-            done = review_queue.apply_to_group(session, item_id, body.get("group"), decide)
-            return {**review_queue.item_json(done[0], review_queue.agent_names(session, done)),
-                    "count": len(done), "ids": [item.id for item in done]}
+            done = review_queue.apply_to_group(item_id, body.get("group"), decide)
+            return review_queue.group_json(done, review_queue.agent_names(session, done))
 
         return web.json_response({"item": await console.db(work)})
 
@@ -151,10 +150,9 @@ def review_routes(console: Console) -> List[web.RouteDef]:
         body = await _json_body(request) if request.can_read_body else {}
 
         def work(session: Session) -> Dict[str, Any]:
-            done = review_queue.apply_to_group(session, item_id, body.get("group"),
+            done = review_queue.apply_to_group(item_id, body.get("group"),
                                                lambda one: review_queue.dismiss(session, one, me(request)))
-            return {**review_queue.item_json(done[0], review_queue.agent_names(session, done)),
-                    "count": len(done), "ids": [item.id for item in done]}
+            return review_queue.group_json(done, review_queue.agent_names(session, done))
 
         return web.json_response({"item": await console.db(work)})
 

@@ -67,6 +67,8 @@ REPLY_INTENTS = frozenset({"affirm", "deny", "already_tried", "continue_guide"})
 #: Button payloads of the step's question.
 PAYLOADS = {"/affirm": SOLVED, "/deny": NOT_SOLVED, "/continue_guide": NEXT}
 FALLBACK_INTENT = "nlu_fallback"
+#: Actions after which the user's next message answers the step they showed.
+GUIDE_ACTIONS = frozenset({"action_guide_start", "action_guide_advance"})
 #: Urgent intents open a ticket whatever step the user is at.
 URGENT = frozenset({"account_stolen", "unknown_charge"})
 

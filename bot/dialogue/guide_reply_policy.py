@@ -30,11 +30,9 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.content.progress import position_from_slots
-from bot.content.replies import classifier_guess, interpret
+from bot.content.replies import GUIDE_ACTIONS, classifier_guess, interpret
 
 ADVANCE = "action_guide_advance"
-#: Actions after which the step they showed is what the user answers.
-GUIDE_ACTIONS = frozenset({"action_guide_start", ADVANCE})
 
 
 def last_action_before_user(tracker: DialogueStateTracker) -> str | None:

@@ -53,10 +53,12 @@ def load_examples(paths: Path | Iterable[Path]) -> List[Example]:
             for item in document.get("nlu") or []:
                 if "intent" not in item:
                     continue
-                for line in str(item.get("examples") or "").splitlines():
-                    stripped = line.strip()
-                    if stripped.startswith("- "):
-                        examples.append(Example(plain_text(stripped[2:]), item["intent"]))
+                lines = item.get("examples") or ""
+                if isinstance(lines, list):  # examples with metadata: [{text: …, metadata: …}, …]
+                    texts = [str(entry.get("text", "")) for entry in lines if isinstance(entry, dict)]
+                else:
+                    texts = [line.strip()[2:] for line in str(lines).splitlines() if line.strip().startswith("- ")]
+                examples.extend(Example(plain_text(text), item["intent"]) for text in texts)
     return examples
 
 

@@ -82,10 +82,3 @@ def find_leaks(test: Sequence[Example], training: Sequence[Example], threshold: 
             leaks.append(Leak(example, closest, score))
     return sorted(leaks, key=lambda leak: -leak.similarity)
 
-
-def overlap_share(test: Sequence[Example], training: Sequence[Example], threshold: float) -> float:
-    """The share of test messages whose closest training example reaches `threshold`."""
-    if not test:
-        return 0.0
-    return len(find_leaks(test, training, threshold)) / len(test)
-

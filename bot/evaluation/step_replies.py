@@ -26,6 +26,7 @@ from bot.content import replies
 from bot.content.catalog import PROCEDURE, load_guides
 from bot.content.progress import Position
 from bot.content.replies import Reply, classifier_guess, interpret
+from bot.evaluation import rasa_nlu
 
 MOVES_ON = {replies.NOT_SOLVED, replies.DONE, replies.NEXT, replies.ALREADY_DONE, replies.JUMP, replies.CONFIRM}
 HELP = {replies.STUCK, replies.QUESTION}
@@ -69,11 +70,9 @@ def load_step_replies(path: Path) -> List[StepReply]:
 
 
 def full_label(parse_data: Dict[str, Any]) -> str | None:
+    """The classifier's best full label, looking past `nlu_fallback` as the guide policy does."""
     intent, _ = classifier_guess(parse_data)
-    if intent == "faq":
-        selected = ((parse_data.get("response_selector") or {}).get("faq") or {}).get("response") or {}
-        return selected.get("intent_response_key") or intent
-    return intent
+    return rasa_nlu.full_label({**parse_data, "intent": {"name": intent}}) if intent else None
 
 
 def understood(row: StepReply, reply: Reply | None, label: str | None) -> bool:

@@ -26,12 +26,11 @@ from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
 from bot.evaluation import rasa_nlu
+from bot.evaluation.examples import load_examples
+from bot.evaluation.metrics import intent_level, score
 from bot.insights.review_export import DEFAULT_OUT, TEST_SET, TRAINING_DIR, known_texts
 from bot.nlu.normalize import normalize
 from bot.settings import PROJECT_ROOT
-
-RETRIEVAL_INTENT = "faq"
-Example = Tuple[str, str]  # (text, full label)
 
 
 @dataclass
@@ -81,32 +80,14 @@ class Report:
         return lines
 
 
-def load_examples(path: Path) -> List[Example]:
-    """(text, full label) of a Rasa NLU file or folder; FAQ examples are labelled faq/<topic>."""
-    from rasa.shared.nlu.training_data.loading import load_data
-
-    data = load_data(str(path))
-    return [(message.get("text"), message.get("intent_response_key") or message.get("intent"))
-            for message in data.intent_examples]
-
-
-def base_intent(label: str) -> str:
-    return label.split("/", 1)[0]
-
-
 def scores(gold: Sequence[str], predicted: Sequence[str], training_s: float = 0.0) -> Scores:
-    """Accuracy and macro-F1 (over the held-out labels), by intent and by full label."""
-    from sklearn.metrics import accuracy_score, f1_score
-
-    gold_intents, predicted_intents = [base_intent(g) for g in gold], [base_intent(p) for p in predicted]
-    labels = sorted(set(gold))
-    per_label = f1_score(gold, predicted, labels=labels, average=None, zero_division=0)
+    """Accuracy and macro-F1 (over the labels in `gold`), by intent and by full label."""
+    labels, intents = score(gold, predicted), score(intent_level(gold), intent_level(predicted))
     return Scores(
-        intent_accuracy=float(accuracy_score(gold_intents, predicted_intents)),
-        intent_macro_f1=float(f1_score(gold_intents, predicted_intents, labels=sorted(set(gold_intents)),
-                                       average="macro", zero_division=0)),
-        label_accuracy=float(accuracy_score(gold, predicted)),
-        f1={label: float(value) for label, value in zip(labels, per_label, strict=True)},
+        intent_accuracy=intents.accuracy,
+        intent_macro_f1=intents.macro_f1,
+        label_accuracy=labels.accuracy,
+        f1={label: row.f1 for label, row in labels.by_label.items()},
         training_s=training_s,
     )
 
@@ -126,15 +107,15 @@ def report(config: Path, corrections: Path, holdout: Path = TEST_SET, training_d
         raise ValueError(f"{corrections} has no examples")
     base = [path for path in sorted(training_dir.glob("*.yml")) if path.resolve() != corrections.resolve()]
     held_out = load_examples(holdout)
-    texts, gold = [text for text, _ in held_out], [label for _, label in held_out]
+    texts, gold = [example.text for example in held_out], [example.label for example in held_out]
     _, held_out_texts = known_texts(training_dir, holdout, leave_out=corrections)
-    leaked = [text for text, _ in corrected if normalize(text) in held_out_texts]
+    leaked = [example.text for example in corrected if normalize(example.text) in held_out_texts]
     with tempfile.TemporaryDirectory(prefix="okpay-retrain-report-") as temporary:
         work = Path(temporary)
         before, before_s = train_and_parse(config, base, domain, work / "before", texts)
         after, after_s = train_and_parse(config, [*base, corrections], domain, work / "after", texts)
     return Report(before=scores(gold, before, before_s), after=scores(gold, after, after_s), held_out=len(texts),
-                  corrections=dict(Counter(label for _, label in corrected)), leaked=leaked)
+                  corrections=dict(Counter(example.label for example in corrected)), leaked=leaked)
 
 
 def main(argv: List[str] | None = None) -> int:

@@ -28,9 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Sequence, Set, Tuple
 
-import yaml
-
-from bot.evaluation.examples import load_examples
+from bot.evaluation.examples import load_examples, plain_text
 from bot.evaluation.leakage import THRESHOLD as LEAK_THRESHOLD
 from bot.evaluation.leakage import BigramIndex
 from bot.nlu.normalize import normalize
@@ -44,7 +42,6 @@ HOLDOUT = PROJECT_ROOT / "tests/data/nlu_dev.yml"
 TEST_SET = PROJECT_ROOT / "tests/data/nlu_test.yml"
 SOURCE = "review"
 _SPACES = re.compile(r"\s+")
-_ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
 # Why a corrected message is not in the file.
 HELD_OUT = "held_out"
@@ -98,24 +95,9 @@ class Export:
         return lines
 
 
-def plain_text(line: str) -> str:
-    """A training example's text without entity annotations."""
-    return _ANNOTATION.sub(lambda match: match.group(1), line)
-
-
 def _examples(path: Path) -> Iterable[Tuple[str, str]]:
     """(intent, plain text) of a Rasa NLU YAML file's examples."""
-    content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    for block in content.get("nlu") or []:
-        if "intent" not in block:
-            continue
-        examples = block.get("examples") or ""
-        if isinstance(examples, list):
-            lines = [str(item.get("text", "")) for item in examples if isinstance(item, dict)]
-        else:
-            lines = [line.strip()[2:] for line in examples.splitlines() if line.strip().startswith("- ")]
-        for line in lines:
-            yield block["intent"], plain_text(line.strip())
+    return ((example.label, example.text) for example in load_examples(path))
 
 
 def known_texts(training_dir: Path = TRAINING_DIR, holdout: Path = HOLDOUT,

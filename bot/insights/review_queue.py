@@ -41,7 +41,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Dict, Iterable, Iterator, List, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Sequence, Tuple
 
 from sqlalchemy import Float, and_, cast, func, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
@@ -496,7 +496,7 @@ def group_json(group: Sequence[ReviewItem], names: Dict[int, str] | None = None)
             "channels": sorted({item.channel for item in group})}
 
 
-def apply_to_group(session: Session, item_id: int, others: Any, decide) -> List[ReviewItem]:
+def apply_to_group(item_id: int, others: Any, decide: Callable[[int], ReviewItem]) -> List[ReviewItem]:
     """Runs `decide(item_id)` for the item and every other id of its group (`others`: a list of ids)."""
     if others is None:
         others = []

@@ -31,6 +31,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.evaluation.examples import base_intent
+
 logger = logging.getLogger(__name__)
 
 _ARRAYS = "label_classifier.npz"
@@ -43,18 +45,19 @@ def _softmax(scores: np.ndarray) -> np.ndarray:
     return exp / exp.sum(axis=1, keepdims=True)
 
 
-def base_intent(label: str) -> str:
-    return label.split("/", 1)[0]
+def sentence_row(message: Message) -> scipy.sparse.csr_matrix | None:
+    """The sparse sentence-level features of every featurizer for `message` (None for an empty message)."""
+    if not message.get(TEXT):
+        return None
+    _, sentence = message.get_sparse_features(TEXT, [])
+    return None if sentence is None else scipy.sparse.csr_matrix(sentence.features)
 
 
 def sentence_features(messages: List[Message]) -> scipy.sparse.csr_matrix:
-    """The sparse sentence-level features of every featurizer, one row per message."""
-    rows = []
-    for message in messages:
-        _, sentence = message.get_sparse_features(TEXT, [])
-        if sentence is None:
-            raise ValueError("no sparse sentence features: put a CountVectorsFeaturizer before this classifier")
-        rows.append(scipy.sparse.csr_matrix(sentence.features))
+    """One row of sentence features per (training) message."""
+    rows = [sentence_row(message) for message in messages]
+    if any(row is None for row in rows):
+        raise ValueError("no sparse sentence features: put a CountVectorsFeaturizer before this classifier")
     return scipy.sparse.vstack(rows).tocsr()
 
 
@@ -130,11 +133,9 @@ class FullLabelClassifier(GraphComponent, IntentClassifier):
 
     # -- prediction -----------------------------------------------------------
 
-    def probabilities(self, messages: List[Message]) -> np.ndarray:
-        """One row of label probabilities per message (columns in `self.labels` order)."""
-        if self.coef is None:
-            return np.zeros((len(messages), 0))
-        return _softmax(np.asarray(self._weighted(sentence_features(messages)) @ self.coef.T) + self.intercept)
+    def probabilities(self, counts: scipy.sparse.csr_matrix) -> np.ndarray:
+        """One row of label probabilities per row of sentence features (columns in `self.labels` order)."""
+        return _softmax(np.asarray(self._weighted(counts) @ self.coef.T) + self.intercept)
 
     def _rankings(self, row: np.ndarray) -> Tuple[List[Dict[str, Any]], Dict[str, List[Tuple[str, float]]]]:
         by_intent: Dict[str, float] = {}
@@ -169,17 +170,21 @@ class FullLabelClassifier(GraphComponent, IntentClassifier):
     def process(self, messages: List[Message]) -> List[Message]:
         if self.coef is None:
             return messages
-        # An empty message has no features: like DIET, give it no intent at
-        # confidence 0, which the FallbackClassifier turns into nlu_fallback.
-        readable = [m for m in messages if m.get(TEXT) and m.get_sparse_features(TEXT, [])[1] is not None]
-        readable_ids = {id(message) for message in readable}
+        readable, rows = [], []
         for message in messages:
-            if id(message) not in readable_ids:
+            row = sentence_row(message)
+            if row is None:
+                # An empty message has no features: like DIET, no intent at
+                # confidence 0, which the FallbackClassifier turns into nlu_fallback.
                 message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
                 message.set("intent_ranking", [], add_to_output=True)
+            else:
+                readable.append(message)
+                rows.append(row)
         if not readable:
             return messages
-        for message, row in zip(readable, self.probabilities(readable), strict=True):
+        probabilities = self.probabilities(scipy.sparse.vstack(rows).tocsr())
+        for message, row in zip(readable, probabilities, strict=True):
             ranking, topics = self._rankings(row)
             message.set(INTENT, dict(ranking[0]), add_to_output=True)
             message.set("intent_ranking", ranking, add_to_output=True)
