@@ -72,9 +72,9 @@ def measure(replicas: int, args: argparse.Namespace, home: Path) -> tuple:
         ), rasa_replicas=replicas, action_replicas=replicas))
         with running_stack(settings) as stack:
             # Warm-up: every replica has run each kind of turn once.
-            asyncio.run(run_load(stack.public_url, "warmup", conversations=4 * replicas, senders=1, turns=4))
+            asyncio.run(run_load(stack.rasa_url, "warmup", conversations=4 * replicas, senders=1, turns=4))
             result: LoadResult = asyncio.run(run_load(
-                stack.public_url, f"load-{uuid.uuid4().hex[:6]}", args.conversations, args.senders, args.turns))
+                stack.rasa_url, f"load-{uuid.uuid4().hex[:6]}", args.conversations, args.senders, args.turns))
             engine = create_engine(settings.tracker_url)
             problems = tracker_problems(engine, result)
             engine.dispose()

@@ -114,10 +114,14 @@ class Settings(BaseSettings):
     max_webhook_bytes: int = 64 * 1024
 
     #: The in-app chat widget (socket.io). The host app signs a JWT whose
-    #: `sub` is the user. Empty: `bot.cli.serve` keeps a random one in
-    #: var/widget_secret (development); production must set it or the widget stays off.
+    #: `sub` is the user, with `aud` = widget_jwt_audience and an `exp` at most
+    #: widget_token_max_minutes ahead. The secret must have 32 characters or
+    #: more. Empty: `bot.cli.serve` keeps a random one in var/widget_secret
+    #: (development); production must set it or the widget stays off.
     widget_jwt_secret: str = ""
     widget_jwt_algorithm: str = "HS256"
+    widget_jwt_audience: str = "okpay-widget"
+    widget_token_max_minutes: int = 1440
     #: Pages allowed to open the widget's socket (comma-separated origins);
     #: empty: the console's own origin, where the demo page is.
     widget_allowed_origins: str = ""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -33,7 +34,25 @@ def channel_messages() -> Dict[str, str]:
         return yaml.safe_load(handle)
 
 
+#: What a channel's own user id may hold (WeChat openids, Telegram chat ids, a host app's user ids, the
+#: REST sender): letters, digits and `_ . @ + = : -`. Nothing that means something in a URL (`/ ? # % &`),
+#: no spaces or control characters, so an id can never steer a request of the console to Rasa's API into
+#: another conversation (the console quotes ids as well, `bot.console.rasa_client`).
+USER_ID = re.compile(r"[A-Za-z0-9_.@+=:-]{1,128}")
+
+
+class InvalidSender(ValueError):
+    """A user id that no channel hands out: refused before Rasa sees the message."""
+
+
+def valid_user_id(user: Any) -> bool:
+    return isinstance(user, str) and USER_ID.fullmatch(user) is not None
+
+
 def conversation_id(channel: str, user: str) -> str:
+    """The conversation of `user` on `channel`: the prefix comes from the channel, never from the caller."""
+    if not valid_user_id(user):
+        raise InvalidSender(f"{channel}: not a valid user id (1-128 of A-Z a-z 0-9 _ . @ + = : -)")
     return f"{channel}:{user}"
 
 

@@ -1,24 +1,51 @@
-"""Rasa's REST and callback channels, refusing bodies they cannot read with 400 instead of 500.
+"""Rasa's REST and callback channels, with the caller kept in its place.
 
-Rasa's `RestInput` reads `request.json.get("sender")`: a body that is JSON but
-not an object (`[]`, `"hi"`, `42`, `null`) or an empty body raises
-AttributeError, which Sanic answers with 500 (found by tests/fuzz). These
-check the body first: a JSON object whose `sender` is a non-empty string and
-whose `message` is a string (`input_channel` a string and `metadata` an
-object when given), all text valid UTF-8 (a JSON "\\ud800" is not). The
-routes, the answers and everything else are Rasa's.
+What changes from Rasa's `RestInput` and `CallbackInput`:
 
-credentials.yml: `bot.channels.rest.RestInput:` instead of `rest:` and
-`bot.channels.rest.CallbackInput:` (same `url`) instead of `callback:`; the
-webhooks stay at /webhooks/rest/webhook and /webhooks/callback/webhook.
+- The body is checked first: a JSON object whose `sender` is a user id
+  (`bot.channels.common.USER_ID`) and whose `message` is a string (`metadata`
+  an object when given), all text valid UTF-8. Anything else is 400, where
+  Rasa answered 500 (found by tests/fuzz).
+- The conversation is `rest:<sender>` or `callback:<sender>`: the channel sets
+  the prefix, so a body cannot name `widget:u:<someone>` or `wechat:<openid>`
+  and read or write that user's conversation. The body's `input_channel` is
+  ignored for the same reason (Rasa let it pick the channel an agent's reply
+  goes out through).
+- A failing or cancelled turn is logged without the user's text (Rasa logs it
+  in clear) and answered with what was collected so far.
+- The callback channel does not answer 500 when its callback URL cannot be
+  reached: the turn is stored, the webhook answers 502 `callback_unreachable`,
+  and the integrator's own sender id comes back as `recipient_id`.
+
+These channels are for trusted callers (the terminal chat, an integrator's
+backend): the production load balancer does not expose them publicly
+(`bot.deploy.nginx`). credentials.yml names them instead of `rest:` and
+`callback:`; the webhooks stay at /webhooks/rest/webhook and
+/webhooks/callback/webhook.
 """
 from __future__ import annotations
 
-from typing import Any, Dict
+import asyncio
+import logging
+from typing import Any, Awaitable, Callable, Dict
 
+import aiohttp
 from rasa.core.channels import callback, rest
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.utils.endpoints import EndpointConfig
+from sanic import Blueprint, response
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.common import conversation_id, valid_user_id
+
+logger = logging.getLogger(__name__)
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+#: The load balancer's id of a request (bot/deploy/nginx.py), the same when it re-sends the request to
+#: another replica; kept in the message's metadata under REQUEST_ID (bot/runtime/message_guard.py).
+REQUEST_ID_HEADER = "X-Request-Id"
 
 
 def _text(value: Any) -> bool:
@@ -37,43 +64,124 @@ def checked_body(request: Request) -> Dict[str, Any]:
     body = request.json  # Sanic: InvalidUsage (400) for a body that is not JSON
     if not isinstance(body, dict):
         raise InvalidUsage('the body must be a JSON object: {"sender": "...", "message": "..."}')
-    sender = body.get("sender")
-    if not _text(sender) or not sender.strip():
-        raise InvalidUsage("sender must be a non-empty string")
+    if not valid_user_id(body.get("sender")):
+        raise InvalidUsage("sender must be 1-128 characters of A-Z a-z 0-9 _ . @ + = : -")
     if not _text(body.get("message")):
         raise InvalidUsage("message must be a string")
-    if body.get("input_channel") is not None and not _text(body["input_channel"]):
-        raise InvalidUsage("input_channel must be a string")
     if body.get("metadata") is not None and not isinstance(body["metadata"], dict):
         raise InvalidUsage("metadata must be an object")
     return body
 
 
-#: The load balancer's id of a request (bot/deploy/nginx.py), the same when it re-sends the request to
-#: another replica; kept in the message's metadata under REQUEST_ID (bot/runtime/message_guard.py).
-REQUEST_ID_HEADER = "X-Request-Id"
+class _TrustedCallerChannel:
+    """What the REST and callback channels share: the checked body, the channel's own prefix, the request id."""
 
+    async def _extract_sender(self, req: Request) -> str:
+        return conversation_id(self.name(), checked_body(req)["sender"])  # type: ignore[attr-defined]
 
-class _CheckedBody:
-    """Rasa reads the sender first: checking the body there refuses it before anything else runs."""
-
-    async def _extract_sender(self, req: Request) -> str | None:
-        return checked_body(req)["sender"]
+    def _extract_input_channel(self, req: Request) -> str:
+        return self.name()  # type: ignore[attr-defined]
 
     def get_metadata(self, request: Request) -> Dict[str, Any] | None:
         """The body's metadata, with the balancer's request id when there is one."""
         from bot.runtime.message_guard import REQUEST_ID
 
-        metadata = super().get_metadata(request)  # type: ignore[misc]
+        metadata = request.json.get("metadata")
         request_id = request.headers.get(REQUEST_ID_HEADER)
         if not request_id:
             return metadata
         return {**(metadata or {}), REQUEST_ID: request_id[:64]}
 
+    async def _message(self, request: Request, collector: CollectingOutputChannel) -> UserMessage:
+        sender = await self._extract_sender(request)
+        return UserMessage(request.json["message"], collector, sender,
+                           input_channel=self.name(), metadata=self.get_metadata(request))  # type: ignore[attr-defined]
 
-class RestInput(_CheckedBody, rest.RestInput):
-    pass
+
+def as_the_caller_knows_it(message: Dict[str, Any], channel: str) -> Dict[str, Any]:
+    """`message` with the caller's own sender id as `recipient_id` (without the channel's prefix)."""
+    recipient = str(message.get("recipient_id") or "")
+    prefix = f"{channel}:"
+    return {**message, "recipient_id": recipient[len(prefix):] if recipient.startswith(prefix) else recipient}
 
 
-class CallbackInput(_CheckedBody, callback.CallbackInput):
-    pass
+class RestCollector(CollectingOutputChannel):
+    """Collects the turn's answers for the HTTP response, addressed to the caller's sender id."""
+
+    async def _persist_message(self, message: Dict[str, Any]) -> None:
+        await super()._persist_message(as_the_caller_knows_it(message, RestInput.name()))
+
+
+async def _run_turn(on_new_message: OnNewMessage, message: UserMessage, channel: str) -> None:
+    """Runs one turn; a failure or a cancellation is logged without the user's text."""
+    try:
+        await on_new_message(message)
+    except asyncio.CancelledError:
+        logger.error("%s: the turn of %s was cancelled (timeout)", channel, message.sender_id)
+    except Exception:  # noqa: BLE001 - answer with what was collected, as Rasa does
+        logger.exception("%s: the turn of %s failed", channel, message.sender_id)
+
+
+class RestInput(_TrustedCallerChannel, rest.RestInput):
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        webhook = Blueprint("custom_webhook_RestInput", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            collector = RestCollector()
+            await _run_turn(on_new_message, await self._message(request, collector), self.name())
+            return response.json(collector.messages)
+
+        return webhook
+
+
+class CallbackOutput(CollectingOutputChannel):
+    """Posts every message to the callback URL; an unreachable URL is counted, not raised."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "callback"
+
+    def __init__(self, endpoint: EndpointConfig) -> None:
+        super().__init__()
+        self.callback_endpoint = endpoint
+        self.failed = 0
+
+    async def _persist_message(self, message: Dict[str, Any]) -> None:
+        # The integrator knows its user by the sender it sent, not by our conversation id.
+        message = as_the_caller_knows_it(message, self.name())
+        await super()._persist_message(message)
+        try:
+            await self.callback_endpoint.request("post", content_type="application/json", json=message)
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+            self.failed += 1
+            logger.error("callback: could not deliver a message for %s: %s", message["recipient_id"],
+                         type(error).__name__)
+
+
+class CallbackInput(_TrustedCallerChannel, callback.CallbackInput):
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        webhook = Blueprint("callback_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            collector = self.get_output_channel()
+            await _run_turn(on_new_message, await self._message(request, collector), self.name())
+            if collector.failed:
+                return response.json({"error": "callback_unreachable", "stored": True,
+                                      "message": "the message was handled; its answers could not be posted "
+                                                 "to the callback URL"}, status=502)
+            return response.text("success")
+
+        return webhook
+
+    def get_output_channel(self) -> CallbackOutput:
+        return CallbackOutput(self.callback_endpoint)

@@ -30,8 +30,9 @@ from socketio.exceptions import ConnectionRefusedError
 from bot.channels.common import agent_of, conversation_events, disabled_blueprint, missing_settings, user_text
 from bot.channels.queue_status import queue_status
 from bot.channels.widget_history import quick_replies, widget_history
+from bot.privacy import redact
 from bot.settings import get_settings
-from bot.widget.tokens import InvalidToken, anonymous_token, identity_from_token
+from bot.widget.tokens import AUDIENCE, InvalidToken, anonymous_token, identity_from_token, secret_problem
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +102,8 @@ class WidgetInput(InputChannel):
         return cls(
             jwt_secret=settings.widget_jwt_secret,
             jwt_algorithm=settings.widget_jwt_algorithm,
+            jwt_audience=settings.widget_jwt_audience,
+            max_token_minutes=settings.widget_token_max_minutes,
             allowed_origins=settings.widget_origins,
             redis_url=settings.redis_url,
             anonymous_days=settings.widget_anonymous_days,
@@ -111,6 +114,8 @@ class WidgetInput(InputChannel):
         self,
         jwt_secret: str,
         jwt_algorithm: str = "HS256",
+        jwt_audience: str = AUDIENCE,
+        max_token_minutes: int = 1440,
         allowed_origins: List[str] | None = None,
         redis_url: str = "",
         anonymous_days: int = 30,
@@ -118,6 +123,7 @@ class WidgetInput(InputChannel):
         redis_channel: str = "okpay-widget",
     ) -> None:
         self.jwt_secret, self.jwt_algorithm = jwt_secret, jwt_algorithm
+        self.jwt_audience, self.max_token_s = jwt_audience, max_token_minutes * 60
         self.allowed_origins = list(allowed_origins or [])
         self.redis_url, self.redis_channel = redis_url, redis_channel
         self.anonymous_days, self.max_message_chars = anonymous_days, max_message_chars
@@ -144,6 +150,8 @@ class WidgetInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         if not self.jwt_secret:
             return disabled_blueprint("widget", missing_settings({"widget_jwt_secret": ""}))
+        if secret_problem(self.jwt_secret):
+            return disabled_blueprint("widget", [str(secret_problem(self.jwt_secret))])
         sio = socketio.AsyncServer(
             async_mode="sanic",
             cors_allowed_origins=self.allowed_origins,
@@ -160,7 +168,8 @@ class WidgetInput(InputChannel):
             issued = None
             if token:
                 try:
-                    identity = identity_from_token(str(token), self.jwt_secret, self.jwt_algorithm)
+                    identity = identity_from_token(str(token), self.jwt_secret, self.jwt_algorithm,
+                                                   self.jwt_audience, self.max_token_s)
                 except (InvalidToken, UnicodeError) as error:  # UnicodeError: "\ud800" (PyJWT encodes the token)
                     logger.info("widget connection refused: %s", error)
                     raise ConnectionRefusedError("invalid_token") from error
@@ -192,7 +201,9 @@ class WidgetInput(InputChannel):
             session = await sio.get_session(sid, namespace=NAMESPACE)
             conversation = session["conversation"]
             display = data.get("display") if isinstance(data.get("display"), str) else text
-            await sio.emit("user_echo", {"text": display[: self.max_message_chars]}, room=conversation,
+            # The echo to the user's other tabs goes through Redis: it carries no secret either.
+            echo = redact(display[: self.max_message_chars]).text
+            await sio.emit("user_echo", {"text": echo}, room=conversation,
                            skip_sid=sid, namespace=NAMESPACE)
             await sio.emit("bot_typing", {"typing": True}, room=conversation, namespace=NAMESPACE)
             try:

@@ -15,9 +15,16 @@ def install_runtime() -> None:
 
 
 def main() -> None:
+    import sys
+
+    from bot.runtime.api_auth import jwt_arguments
+    from bot.settings import get_settings
+
     install_runtime()
     from rasa.__main__ import main as rasa_main
 
+    # The API's secret comes from the environment, added here where `ps` cannot see it (bot.runtime.api_auth).
+    sys.argv[1:] = jwt_arguments(sys.argv[1:], get_settings().rasa_token)
     rasa_main()
 
 

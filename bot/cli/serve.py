@@ -53,6 +53,12 @@ class Stack:
     def rasa_url(self) -> str:
         return self.settings.rasa_url
 
+    def api_headers(self) -> Dict[str, str]:
+        """The header that Rasa's HTTP API accepts (a short-lived JWT signed with the stack's token)."""
+        from bot.runtime.api_auth import api_headers
+
+        return api_headers(self.token)
+
     @property
     def console_url(self) -> str:
         return self.settings.console_url
@@ -258,9 +264,9 @@ def create_database_if_missing(url: str) -> None:
         engine.dispose()
 
 
-def _processes_for(settings: Settings, model: Path, token: str) -> List[ProcessSpec]:
+def _processes_for(settings: Settings, model: Path) -> List[ProcessSpec]:
     if not settings.replicated:
-        return plan(settings, model, token)
+        return plan(settings, model)
     problems = deployment_problems(settings)
     if problems:
         raise RuntimeError("the replicated deployment needs: " + "; ".join(problems))
@@ -270,7 +276,7 @@ def _processes_for(settings: Settings, model: Path, token: str) -> List[ProcessS
                            "scripts/run --replicated installs it")
     config = write_config(settings, settings.resolve(settings.log_dir).parent / "nginx",
                           settings.resolve(settings.log_dir))
-    return plan(settings, model, token, config, nginx)
+    return plan(settings, model, config, nginx)
 
 
 def start_process(stack: Stack, spec: ProcessSpec, env: Dict[str, str]) -> subprocess.Popen:
@@ -296,7 +302,7 @@ def running_stack(
     log_dir = settings.resolve(settings.log_dir)
     log_dir.mkdir(parents=True, exist_ok=True)
     settings.resolve(settings.tracker_db).parent.mkdir(parents=True, exist_ok=True)
-    specs = _processes_for(settings, model, token)
+    specs = _processes_for(settings, model)
     for spec in specs:
         for host, port in spec.listens:
             if port_in_use(host, port):

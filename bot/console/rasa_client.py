@@ -1,4 +1,9 @@
-"""The console's calls to Rasa's HTTP API (behind its token).
+"""The console's calls to Rasa's HTTP API (a signed JWT in a header, `bot.runtime.api_auth`).
+
+Conversation ids are quoted into the path: an id is a channel's user id
+(`bot.channels.common.USER_ID`, which has no `/ ? # %`), and quoting makes
+sure that even one that slipped through cannot turn the console's claim,
+reply or resolve into a request about another conversation.
 
 Agent messages are appended to the tracker as `bot` events with the user's
 channel as output channel and `execute_side_effects=true`: Rasa records them
@@ -8,8 +13,11 @@ path as the bot's own messages.
 from __future__ import annotations
 
 from typing import Any, Dict, List
+from urllib.parse import quote
 
 import aiohttp
+
+from bot.runtime.api_auth import TokenCache
 
 LISTEN = {"event": "action", "name": "action_listen"}
 
@@ -22,9 +30,20 @@ class NotDelivered(RasaUnavailable):
     """Rasa recorded nothing: the user's channel refused the message (WeChat's 48-hour window, a blocked bot…)."""
 
 
+#: The characters of a conversation id that pass unescaped (`bot.channels.common.USER_ID` and its prefix):
+#: Rasa's router (Sanic) does not unescape path parameters, so escaping them would name another conversation.
+_ID_CHARACTERS = ":@=+"
+
+
+def _path(conversation_id: str) -> str:
+    """The id as one path segment: `/ ? # %`, spaces and the like are escaped, never read as URL syntax."""
+    return quote(conversation_id, safe=_ID_CHARACTERS)
+
+
 class RasaClient:
     def __init__(self, base_url: str, token: str, timeout_s: float = 15.0):
-        self.base_url, self.token = base_url.rstrip("/"), token
+        self.base_url = base_url.rstrip("/")
+        self._auth = TokenCache(token)
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session: aiohttp.ClientSession | None = None
 
@@ -35,9 +54,9 @@ class RasaClient:
     async def _request(self, method: str, path: str, params: Dict[str, str] | None = None, body: Any = None) -> Any:
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
-        query = {"token": self.token, **(params or {})}
         try:
-            async with self._session.request(method, f"{self.base_url}{path}", params=query, json=body) as response:
+            async with self._session.request(method, f"{self.base_url}{path}", params=params or {}, json=body,
+                                             headers=self._auth.headers()) as response:
                 if response.status == 500 and "ConversationError" in (answer := await response.text()):
                     raise NotDelivered(f"Rasa could not deliver {method} {path}: {answer}")
                 if response.status >= 400:
@@ -47,13 +66,13 @@ class RasaClient:
             raise RasaUnavailable(f"Rasa did not answer {method} {path}: {error}") from error
 
     async def events(self, conversation_id: str) -> List[Dict[str, Any]]:
-        tracker = await self._request("GET", f"/conversations/{conversation_id}/tracker", {"include_events": "ALL"})
+        tracker = await self._request("GET", f"/conversations/{_path(conversation_id)}/tracker", {"include_events": "ALL"})
         return list(tracker.get("events") or [])
 
     async def append(self, conversation_id: str, events: List[Dict[str, Any]], channel: str | None = None) -> None:
         """Appends events; with `channel`, bot messages among them are delivered there."""
         params = {"execute_side_effects": "true", "output_channel": channel} if channel else {}
-        await self._request("POST", f"/conversations/{conversation_id}/tracker/events", params, events)
+        await self._request("POST", f"/conversations/{_path(conversation_id)}/tracker/events", params, events)
 
     async def execute(self, conversation_id: str, action: str, channel: str) -> None:
         """Runs one action (a response such as utter_agent_joined) and sends its messages.
@@ -62,14 +81,14 @@ class RasaClient:
         user message only after a listen, so the next intent (the user's, or
         the console's EXTERNAL_handoff_resolved) is understood as usual.
         """
-        await self._request("POST", f"/conversations/{conversation_id}/execute", {"output_channel": channel},
+        await self._request("POST", f"/conversations/{_path(conversation_id)}/execute", {"output_channel": channel},
                             {"name": action})
         await self.append(conversation_id, [LISTEN])
 
     async def trigger_intent(
         self, conversation_id: str, intent: str, entities: Dict[str, str], channel: str
     ) -> None:
-        await self._request("POST", f"/conversations/{conversation_id}/trigger_intent", {"output_channel": channel},
+        await self._request("POST", f"/conversations/{_path(conversation_id)}/trigger_intent", {"output_channel": channel},
                             {"name": intent, "entities": entities})
 
     async def say_as_agent(self, conversation_id: str, text: str, agent: Dict[str, str], channel: str) -> None:

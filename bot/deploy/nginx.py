@@ -2,12 +2,16 @@
 
 Three listeners:
 
-- public (`proxy_host:proxy_port`): what users' channels reach. Only
-  `/webhooks/` (REST, WeChat, Telegram …) and `/socket.io/` (the widget) go
-  through, plus `/health` and `/ready`; Rasa's HTTP API (`/conversations`,
-  `/model`, `/status` …) answers 404 here.
-- internal Rasa (`rasa_host:rasa_port`): the HTTP API for the console and
-  the terminal chat, behind Rasa's token, balanced over the replicas.
+- public (`proxy_host:proxy_port`): what users' channels reach, and only the
+  channels that authenticate their caller: WeChat (signature), Telegram
+  (secret token) and the widget's `/socket.io/` (signed token), plus
+  `/health` and `/ready`. The REST and callback channels trust the sender in
+  the body, so they answer 404 here, as does Rasa's HTTP API
+  (`/conversations`, `/model`, `/status` …).
+- internal Rasa (`rasa_host:rasa_port`): the HTTP API for the console (a
+  signed JWT in a header, `bot.runtime.api_auth`) and the REST and callback
+  channels for trusted callers (the terminal chat, an integrator's backend),
+  balanced over the replicas.
 - internal actions (`action_host:action_port`): where Rasa calls custom actions.
 
 A replica that refuses connections is skipped for 5 s; a message whose
@@ -40,6 +44,18 @@ def find_nginx(settings: Settings) -> Path | None:
 
 def _servers(ports: List[int], host: str = "127.0.0.1") -> str:
     return "\n".join(f"        server {host}:{port} max_fails=1 fail_timeout=5s;" for port in ports)
+
+
+def _webhooks(channel: str, forwarded: str, lock_wait: int) -> str:
+    """The location of one channel's webhooks (all channels' with `channel` ""), re-sent to another replica
+    when the one handling a message dies (the conversation lock and the request id make that safe)."""
+    return f"""        location /webhooks/{channel + "/" if channel else ""} {{
+            proxy_pass http://rasa;{forwarded}
+            proxy_read_timeout {lock_wait}s;
+            proxy_next_upstream error timeout http_502 http_503 non_idempotent;
+            proxy_next_upstream_tries 3;
+        }}
+"""
 
 
 def render(settings: Settings, run_dir: Path, log_dir: Path) -> str:
@@ -108,13 +124,8 @@ http {{
             proxy_pass http://rasa/ready;{forwarded}
         }}
 
-        location /webhooks/ {{
-            proxy_pass http://rasa;{forwarded}
-            proxy_read_timeout {lock_wait}s;
-            proxy_next_upstream error timeout http_502 http_503 non_idempotent;
-            proxy_next_upstream_tries 3;
-        }}
-
+{_webhooks("wechat", forwarded, lock_wait)}
+{_webhooks("telegram", forwarded, lock_wait)}
         location /socket.io/ {{
             proxy_pass http://rasa_sockets;
             proxy_http_version 1.1;
@@ -130,9 +141,10 @@ http {{
         }}
     }}
 
-    # Internal: Rasa's HTTP API (token-protected) for the console.
+    # Internal: Rasa's HTTP API (signed JWT) for the console, and the REST and callback channels.
     server {{
         listen {settings.rasa_host}:{settings.rasa_port};
+{_webhooks("", forwarded, lock_wait)}
         location / {{
             proxy_pass http://rasa;{forwarded}
             proxy_read_timeout {lock_wait}s;

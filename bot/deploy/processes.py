@@ -24,14 +24,15 @@ def action_server_command(port: int) -> List[str]:
     return [sys.executable, "-m", "bot.cli.action_server", "--port", str(port)]
 
 
-def rasa_server_command(settings: Settings, model: Path, token: str, port: int) -> List[str]:
+def rasa_server_command(settings: Settings, model: Path, port: int) -> List[str]:
+    """The Rasa server's command line. No secret in it: the API's JWT secret comes from OKPAY_RASA_TOKEN
+    in the process's environment (`bot.cli.rasa_server`), so `ps` and /proc/<pid>/cmdline do not show it."""
     return [
         sys.executable, "-m", "bot.cli.rasa_server", "run",
         "--model", str(model),
         "--endpoints", str(endpoints_file(settings)),
         "--credentials", str(PROJECT_ROOT / "credentials.yml"),
-        # One argument: a random token may start with "-", which argparse would take for an option.
-        "--enable-api", f"--auth-token={token}",
+        "--enable-api",
         "--interface", settings.rasa_host, "--port", str(port),
     ]
 
@@ -44,7 +45,7 @@ def _numbered(name: str, index: int, count: int) -> str:
     return f"{name}-{index + 1}" if count > 1 else name
 
 
-def plan(settings: Settings, model: Path, token: str, nginx_config: Path | None = None,
+def plan(settings: Settings, model: Path, nginx_config: Path | None = None,
          nginx: Path | None = None) -> List[ProcessSpec]:
     """Every process to start, in start order (nginx first: the others' internal addresses are its)."""
     specs: List[ProcessSpec] = []
@@ -66,7 +67,7 @@ def plan(settings: Settings, model: Path, token: str, nginx_config: Path | None 
     rasa_ports = settings.rasa_replica_ports
     for index, port in enumerate(rasa_ports):
         specs.append(ProcessSpec(
-            _numbered("rasa", index, len(rasa_ports)), rasa_server_command(settings, model, token, port),
+            _numbered("rasa", index, len(rasa_ports)), rasa_server_command(settings, model, port),
             f"http://{settings.rasa_host}:{port}/ready", ((settings.rasa_host, port),),
         ))
     return specs

@@ -28,7 +28,8 @@ DEMO_USER = re.compile(r"[a-z0-9_-]{1,32}")
 
 def demo_page(settings: Settings, user: str | None) -> str:
     """The demo page's HTML; `user` (already checked) signs in a demo user."""
-    token = user_token(settings.widget_jwt_secret, settings.widget_jwt_algorithm, f"demo-{user}") if user else ""
+    token = user_token(settings.widget_jwt_secret, settings.widget_jwt_algorithm, f"demo-{user}",
+                       audience=settings.widget_jwt_audience) if user else ""
     templates = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
     return templates.get_template("demo.html").render(
         server_url=settings.widget_server_url, token=token, user=user, static="/widget/static"
@@ -48,7 +49,8 @@ def demo_csp(settings: Settings) -> str:
 
 def widget_routes(settings: Settings) -> List[web.AbstractRouteDef]:
     async def demo(request: web.Request) -> web.Response:
-        if settings.environment == "production" or not settings.widget_jwt_secret:
+        # Signing anybody in by a query parameter is for development only: never in any other environment.
+        if settings.environment != "development" or not settings.widget_jwt_secret:
             raise web.HTTPNotFound()
         user = request.query.get("user") or None
         if user is not None and not DEMO_USER.fullmatch(user):

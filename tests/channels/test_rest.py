@@ -1,14 +1,37 @@
-"""The REST and callback channels keep the load balancer's request id with the message."""
+"""The REST and callback channels: the channel names the conversation, never the body.
+
+Attacks tried here: a body that names another channel's user (`widget:u:…`,
+`wechat:…`), a body that picks the output channel (`input_channel`), sender
+ids that would steer a URL (`x/tracker/events?y=`), a callback URL that does
+not answer, and a failing turn whose text must not reach the log.
+"""
 from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
+import requests
+from rasa.utils.endpoints import EndpointConfig
+
 from bot.channels.rest import REQUEST_ID_HEADER, CallbackInput, RestInput
+from bot.cli.callback_receiver import CallbackReceiver
+from bot.cli.serve import free_port
 from bot.runtime.message_guard import REQUEST_ID
 
 
 def request(body: dict, headers: dict) -> SimpleNamespace:
     return SimpleNamespace(json=body, headers=headers)
+
+
+def callback_channel(url: str) -> CallbackInput:
+    return CallbackInput(EndpointConfig(url))
+
+
+@pytest.fixture
+def receiver():
+    server = CallbackReceiver()
+    yield server
+    server.close()
 
 
 def test_the_request_id_joins_the_bodys_metadata():
@@ -22,4 +45,69 @@ def test_the_request_id_joins_the_bodys_metadata():
 def test_without_a_balancer_the_metadata_is_the_bodys():
     body = {"sender": "u1", "message": "你好", "metadata": {"app_version": "3.2"}}
     assert RestInput().get_metadata(request(body, {})) == {"app_version": "3.2"}
-    assert CallbackInput("http://127.0.0.1:1/bot").get_metadata(request({"sender": "u1", "message": "x"}, {})) is None
+    assert callback_channel("http://127.0.0.1:1/bot").get_metadata(request({"sender": "u1", "message": "x"}, {})) is None
+
+
+def test_a_rest_body_cannot_speak_as_a_user_of_another_channel(serve_channels):
+    server = serve_channels(RestInput())
+    answer = requests.post(f"{server.url}/webhooks/rest/webhook", timeout=5, json={
+        "sender": "widget:u:alice", "message": "我的工单", "input_channel": "wechat"})
+    assert answer.status_code == 200
+    [message] = server.agent.received
+    assert message.sender_id == "rest:widget:u:alice"
+    assert message.input_channel == "rest"
+    assert server.events("widget:u:alice") == []
+    # The caller gets its own sender back, not our conversation id.
+    assert answer.json() == [{"recipient_id": "widget:u:alice", "text": "echo: 我的工单"}]
+
+
+@pytest.mark.parametrize("sender", [
+    "x/tracker/events?y=", "../model", "a b", "u1\n", "%2Fconversations", "user#1", "a&token=x", "", "   ",
+    "u" * 129, "用户", 42, None,
+])
+def test_a_sender_that_no_channel_hands_out_is_refused_before_the_bot_sees_it(serve_channels, sender):
+    server = serve_channels(RestInput(), callback_channel("http://127.0.0.1:1/unused"))
+    for channel in ("rest", "callback"):
+        answer = requests.post(f"{server.url}/webhooks/{channel}/webhook", json={"sender": sender, "message": "hi"},
+                               timeout=5)
+        assert answer.status_code == 400, (channel, answer.text)
+        assert "sender" in answer.text
+    assert server.agent.received == []
+
+
+def test_a_failing_turn_is_logged_without_the_users_text(serve_channels, caplog):
+    server = serve_channels(RestInput())
+    server.agent.fail = True
+    answer = requests.post(f"{server.url}/webhooks/rest/webhook", timeout=5,
+                           json={"sender": "u1", "message": "我的地址是幸福路 88 号"})
+    assert answer.status_code == 200 and answer.json() == []
+    assert "the turn of rest:u1 failed" in caplog.text
+    assert "幸福路" not in caplog.text
+
+
+def test_the_callback_gets_the_callers_sender_and_the_turn_is_stored(serve_channels, receiver):
+    server = serve_channels(callback_channel(receiver.url))
+    answer = requests.post(f"{server.url}/webhooks/callback/webhook", timeout=5,
+                           json={"sender": "shop-42", "message": "你好"}, headers={REQUEST_ID_HEADER: "r-1"})
+    assert answer.status_code == 200 and answer.text == "success"
+    assert receiver.wait_for("shop-42", 1) == ["echo: 你好"]
+    [message] = server.agent.received
+    assert message.sender_id == "callback:shop-42" and message.metadata == {REQUEST_ID: "r-1"}
+
+
+def test_an_unreachable_callback_url_is_a_clear_502_and_the_turn_is_kept(serve_channels, caplog):
+    dead = f"http://127.0.0.1:{free_port()}/gone"
+    server = serve_channels(callback_channel(dead))
+    answer = requests.post(f"{server.url}/webhooks/callback/webhook", timeout=10,
+                           json={"sender": "shop-42", "message": "付款失败"})
+    assert answer.status_code == 502
+    assert answer.json()["error"] == "callback_unreachable" and answer.json()["stored"] is True
+    assert [event["text"] for event in server.events("callback:shop-42") if event["event"] == "user"] == ["付款失败"]
+    assert "could not deliver a message for shop-42" in caplog.text
+
+
+def test_a_later_message_reaches_the_callback_with_the_callers_sender(serve_channels, receiver):
+    server = serve_channels(callback_channel(receiver.url))
+    output = server.output("callback")
+    server.run(output.send_text_message("callback:shop-42", "客服小李：您好"))
+    assert receiver.wait_for("shop-42", 1) == ["客服小李：您好"]

@@ -43,12 +43,15 @@ def test_every_replica_is_in_each_upstream(config):
     assert re.findall(r"server 127\.0\.0\.1:(\d+)", actions) == ["5056", "5057"]
 
 
-def test_the_public_server_passes_only_webhooks_sockets_and_health(config):
+def test_the_public_server_passes_only_the_authenticating_channels_and_health(config):
+    """REST and callback trust the body's sender: they are not public (only internal below)."""
     text = config.read_text(encoding="utf-8")
     public = text.split("# Public: users' channels.")[1].split("# Internal:")[0]
     locations = re.findall(r"location (=?\s?\S+) \{", public)
-    assert locations == ["= /health", "= /ready", "/webhooks/", "/socket.io/", "/"]
+    assert locations == ["= /health", "= /ready", "/webhooks/wechat/", "/webhooks/telegram/", "/socket.io/", "/"]
     assert "return 404" in public.split("location / {")[1]
+    internal = text.split("# Internal: Rasa's HTTP API")[1].split("# Internal: custom actions")[0]
+    assert re.findall(r"location (=?\s?\S+) \{", internal) == ["/webhooks/", "/"]
 
 
 def test_actions_are_not_sent_twice_after_reaching_a_replica(config):
@@ -57,10 +60,11 @@ def test_actions_are_not_sent_twice_after_reaching_a_replica(config):
 
 
 def test_the_webhooks_carry_a_request_id_that_a_resend_keeps(config):
-    public = config.read_text(encoding="utf-8").split("# Public: users' channels.")[1].split("# Internal:")[0]
-    webhooks = public.split("location /webhooks/ {")[1].split("}")[0]
-    assert "proxy_set_header X-Request-Id $request_id;" in webhooks
-    assert "non_idempotent" in webhooks
+    text = config.read_text(encoding="utf-8")
+    for location in ("location /webhooks/wechat/ {", "location /webhooks/telegram/ {", "location /webhooks/ {"):
+        webhooks = text.split(location)[1].split("}")[0]
+        assert "proxy_set_header X-Request-Id $request_id;" in webhooks, location
+        assert "non_idempotent" in webhooks, location
 
 
 class Replica(threading.Thread):
@@ -106,7 +110,7 @@ def test_a_message_resent_to_another_replica_keeps_its_request_id(tmp_path):
     server = subprocess.Popen([str(nginx), "-c", str(config), "-p", str(config.parent), "-e",
                                str(tmp_path / "log" / "e.log")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        url = f"http://{settings.proxy_host}:{settings.proxy_port}/webhooks/rest/webhook"
+        url = f"http://{settings.rasa_host}:{settings.rasa_port}/webhooks/rest/webhook"
         for _ in range(100):
             with contextlib.suppress(requests.ConnectionError):
                 requests.get(f"http://{settings.proxy_host}:{settings.proxy_port}/health", timeout=1)

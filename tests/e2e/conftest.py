@@ -81,6 +81,8 @@ class Chat:
 
     def __init__(self, stack, domain, sender: str):
         self.stack, self.domain, self.sender = stack, domain, sender
+        #: The REST channel's conversation id: the channel sets the prefix.
+        self.conversation = f"rest:{sender}"
 
     def say(self, text: str) -> List[Dict[str, Any]]:
         response = requests.post(
@@ -102,8 +104,8 @@ class Chat:
 
     def tracker(self) -> Dict[str, Any]:
         response = requests.get(
-            f"{self.stack.rasa_url}/conversations/{self.sender}/tracker",
-            params={"token": self.stack.token},
+            f"{self.stack.rasa_url}/conversations/{self.conversation}/tracker",
+            headers=self.stack.api_headers(),
             timeout=10,
         )
         response.raise_for_status()

@@ -156,7 +156,7 @@ def test_wechat_and_telegram_refuse_unsigned_requests_without_touching_the_bot(s
                            headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}, timeout=10)
     assert forged.status_code == 403
     for sender in ("wechat:o6_forger", "telegram:77"):
-        tracker = requests.get(f"{stack.rasa_url}/conversations/{sender}/tracker", params={"token": stack.token},
+        tracker = requests.get(f"{stack.rasa_url}/conversations/{sender}/tracker", headers=stack.api_headers(),
                                timeout=10).json()
         assert not [e for e in tracker["events"] if e["event"] == "user"]
 

@@ -106,7 +106,7 @@ def test_malformed_json_is_refused_and_nothing_stored_is_lost(chat, stack):
 
 def test_the_http_api_needs_the_token(chat, stack):
     chat.say("你好")
-    response = requests.get(f"{stack.rasa_url}/conversations/{chat.sender}/tracker", timeout=10)
+    response = requests.get(f"{stack.rasa_url}/conversations/{chat.conversation}/tracker", timeout=10)
     assert response.status_code in (401, 403)
 
 
@@ -115,6 +115,6 @@ def test_conversations_are_stored_in_sqlite(chat, stack):
     database = stack.settings.resolve(stack.settings.tracker_db)
     with sqlite3.connect(database) as connection:
         rows = connection.execute(
-            "select count(*) from events where sender_id = ?", (chat.sender,)
+            "select count(*) from events where sender_id = ?", (chat.conversation,)
         ).fetchone()[0]
     assert rows > 0

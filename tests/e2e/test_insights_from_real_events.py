@@ -60,7 +60,7 @@ def test_a_guide_solved_at_step_two_is_counted_and_its_messages_can_be_reviewed(
         with database.session() as session:
             collect(events, session, period, 1.01)
         with database.session() as session:
-            mine = [item for item in items(session, period, None, limit=10_000) if item.conversation_id == chat.sender]
+            mine = [item for item in items(session, period, None, limit=10_000) if item.conversation_id == chat.conversation]
             assert sorted(item.text for item in mine) == sorted(["付款失败了", "没解决", "解决了"])
             assert all(item.predicted_intent and 0 < item.confidence <= 1 for item in mine)
     finally:

@@ -108,15 +108,17 @@ def tracker_db(replicated):
 
 
 class User:
-    """A user of the REST channel, through the public load balancer."""
+    """A user of the REST channel, through the load balancer's internal listener (REST is not public)."""
 
     def __init__(self, stack: Any, sender: str):
         self.stack, self.sender, self.sent = stack, sender, 0
+        #: The REST channel's conversation id: the channel sets the prefix.
+        self.conversation = f"rest:{sender}"
 
     def say(self, message: str, timeout: float = 60) -> List[Dict[str, Any]]:
         self.sent += 1
         response = requests.post(
-            f"{self.stack.public_url}/webhooks/rest/webhook",
+            f"{self.stack.rasa_url}/webhooks/rest/webhook",
             json={"sender": self.sender, "message": message,
                   "metadata": {"test_message_id": f"{self.sender}#{self.sent}"}},
             timeout=timeout,

@@ -91,7 +91,7 @@ def tracker_problems(engine: Any, result: LoadResult) -> List[str]:
         for conversation, senders in result.sent.items():
             rows = connection.execute(
                 text("SELECT type_name, action_name, data FROM events WHERE sender_id = :s ORDER BY id"),
-                {"s": conversation},
+                {"s": f"rest:{conversation}"},
             ).all()
             stored: List[str] = []
             previous_action = None

@@ -1,7 +1,11 @@
 """The replicated deployment: what the public balancer lets through, and every process's readiness."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import requests
+
+from bot.runtime.api_auth import api_token
 
 
 def test_the_public_balancer_does_not_expose_rasas_http_api(replicated):
@@ -13,11 +17,38 @@ def test_the_public_balancer_does_not_expose_rasas_http_api(replicated):
     assert response.status_code == 404
 
 
-def test_the_internal_api_is_behind_the_token(replicated):
+def test_the_public_balancer_does_not_expose_the_rest_and_callback_channels(replicated):
+    """They trust their caller's sender: only the internal listener serves them."""
+    for channel in ("rest", "callback"):
+        response = requests.post(f"{replicated.public_url}/webhooks/{channel}/webhook",
+                                 json={"sender": "someone", "message": "我的工单"}, timeout=10)
+        assert response.status_code == 404, channel
+    internal = requests.post(f"{replicated.rasa_url}/webhooks/rest/webhook",
+                             json={"sender": "internal-probe", "message": "你好"}, timeout=60)
+    assert internal.status_code == 200 and internal.json()
+
+
+def test_the_internal_api_takes_a_signed_header_and_no_url_token(replicated):
     url = f"{replicated.rasa_url}/conversations/someone/tracker"
     assert requests.get(url, timeout=10).status_code == 401
-    assert requests.get(url, params={"token": "wrong"}, timeout=10).status_code == 401
-    assert requests.get(url, params={"token": replicated.token}, timeout=10).status_code == 200
+    # The secret itself as a URL token (what ends up in access logs) is refused.
+    assert requests.get(url, params={"token": replicated.token}, timeout=10).status_code == 401
+    forged = {"Authorization": f"Bearer {api_token('not-the-secret-' + 'x' * 24)}"}
+    assert requests.get(url, headers=forged, timeout=10).status_code == 401
+    expired = {"Authorization": f"Bearer {api_token(replicated.token, lifetime_s=-60)}"}
+    assert requests.get(url, headers=expired, timeout=10).status_code == 401
+    assert requests.get(url, headers=replicated.api_headers(), timeout=10).status_code == 200
+
+
+def test_the_api_secret_is_in_no_command_line_and_no_access_log(replicated):
+    requests.get(f"{replicated.rasa_url}/conversations/someone/tracker", headers=replicated.api_headers(), timeout=10)
+    for name, process in replicated.processes.items():
+        command_line = Path(f"/proc/{process.pid}/cmdline").read_bytes().decode("utf-8", "replace")
+        assert replicated.token not in command_line, name
+    log_dir = replicated.settings.resolve(replicated.settings.log_dir)
+    access_log = (log_dir / "nginx-access.log").read_text(encoding="utf-8")
+    assert "/conversations/someone/tracker" in access_log  # the request was logged …
+    assert replicated.token not in access_log and "token=" not in access_log  # … without a secret
 
 
 def test_every_process_answers_health_and_readiness(replicated):
@@ -40,5 +71,5 @@ def test_a_conversation_through_the_balancer_lands_in_postgresql(user, tracker_d
 
     assert user.texts("付款失败了")
     assert user.texts("没解决")
-    stored = stored_user_messages(tracker_db, user.sender)
+    stored = stored_user_messages(tracker_db, user.conversation)
     assert [event["text"] for event in stored] == ["付款失败了", "没解决"]

@@ -59,7 +59,7 @@ def test_a_rasa_replica_killed_under_load_loses_no_message(replicated, tracker_d
     outcome = {}
 
     def load() -> None:
-        outcome["result"] = asyncio.run(run_load(replicated.public_url, prefix, conversations=6, senders=2, turns=6))
+        outcome["result"] = asyncio.run(run_load(replicated.rasa_url, prefix, conversations=6, senders=2, turns=6))
 
     runner = threading.Thread(target=load)
     runner.start()
@@ -109,7 +109,7 @@ def test_postgresql_restarted_while_tickets_are_opened(replicated, domain):
     with engine.connect() as connection:
         for each in users:
             count = connection.execute(text("SELECT count(*) FROM tickets WHERE conversation_id = :c"),
-                                       {"c": each.sender}).scalar_one()
+                                       {"c": each.conversation}).scalar_one()
             assert count == 1, f"{each.sender} has {count} tickets"
     engine.dispose()
 
@@ -117,13 +117,13 @@ def test_postgresql_restarted_while_tickets_are_opened(replicated, domain):
 def test_redis_unavailable_refuses_messages_clearly_and_stores_nothing(replicated, private_redis, user, domain,
                                                                      tracker_db):
     assert user.texts("你好")
-    before = len(stored_user_messages(tracker_db, user.sender))
+    before = len(stored_user_messages(tracker_db, user.conversation))
     private_redis.stop()
     try:
         assert user.texts("付款失败了") == [response_text(domain, "utter_service_busy")]
         assert requests.get(f"{replicated.public_url}/ready", timeout=10).status_code == 503
         # Not processed without the lock, so not stored either.
-        assert len(stored_user_messages(tracker_db, user.sender)) == before
+        assert len(stored_user_messages(tracker_db, user.conversation)) == before
     finally:
         private_redis.start()
     assert step_number(user.texts("付款失败了")) == 1

@@ -8,7 +8,7 @@ from tests.production.load import run_load, tracker_problems
 
 
 def test_bursts_to_the_same_conversations_are_all_answered_once_and_in_order(replicated, tracker_db):
-    result = asyncio.run(run_load(replicated.public_url, f"load-{uuid.uuid4().hex[:6]}",
+    result = asyncio.run(run_load(replicated.rasa_url, f"load-{uuid.uuid4().hex[:6]}",
                                   conversations=6, senders=3, turns=4))
     assert result.failures == []
     assert result.messages == 6 * 3 * 4
@@ -17,7 +17,7 @@ def test_bursts_to_the_same_conversations_are_all_answered_once_and_in_order(rep
 
 def test_the_checks_see_a_lost_message(replicated, tracker_db):
     """The ordering check itself: a message that never reached the store is reported."""
-    result = asyncio.run(run_load(replicated.public_url, f"check-{uuid.uuid4().hex[:6]}",
+    result = asyncio.run(run_load(replicated.rasa_url, f"check-{uuid.uuid4().hex[:6]}",
                                   conversations=1, senders=1, turns=2))
     conversation = next(iter(result.sent))
     result.sent[conversation][0].append(f"{conversation}/0/never-sent")

@@ -25,7 +25,7 @@ def test_secrets_are_masked_before_anything_stores_or_logs_them(replicated, user
 
     secrets = [CARD, CARD[:4] + " " + CARD[4:8], ID_NUMBER, PASSWORD, CODE]
     # Tracker store (PostgreSQL): events, as stored.
-    stored = str(stored_events(create_engine(replicated.settings.tracker_url), user.sender))
+    stored = str(stored_events(create_engine(replicated.settings.tracker_url), user.conversation))
     assert "[已隐藏]" in stored
     # Tickets, their history, everything in the ticket database.
     engine = create_engine(replicated.settings.ticket_database_url)
@@ -34,8 +34,8 @@ def test_secrets_are_masked_before_anything_stores_or_logs_them(replicated, user
         history = str(connection.execute(text("SELECT * FROM ticket_events")).all())
     engine.dispose()
     # Rasa's HTTP API (what the console reads) and every process's log.
-    api = requests.get(f"{replicated.rasa_url}/conversations/{user.sender}/tracker",
-                       params={"token": replicated.token}, timeout=10).text
+    api = requests.get(f"{replicated.rasa_url}/conversations/{user.conversation}/tracker",
+                       headers=replicated.api_headers(), timeout=10).text
     logs = "".join(path.read_text(encoding="utf-8", errors="replace")
                    for path in replicated.settings.resolve(replicated.settings.log_dir).glob("*.log"))
     for secret in secrets:

@@ -46,6 +46,9 @@ def test_the_demo_page_without_a_user_is_anonymous_and_refuses_odd_user_names():
 def test_no_demo_page_in_production_or_without_a_secret_but_the_files_are_served():
     production = Settings(environment="production", rasa_token="a-real-token", widget_jwt_secret=SECRET)
     assert fetch(production, "/widget?user=alice")[0] == 404
+    # Any environment but development: staging, or a typo, signs nobody in either.
+    for environment in ("staging", "prod", "Production"):
+        assert fetch(Settings(environment=environment, widget_jwt_secret=SECRET), "/widget?user=alice")[0] == 404
     assert fetch(Settings(widget_jwt_secret=""), "/widget")[0] == 404
     status, script = fetch(production, "/widget/static/vendor/socket.io.min.js")
     assert status == 200 and "Socket.IO v4" in script
