@@ -132,6 +132,23 @@ async def conversation_events(request_app: Any, conversation: str) -> List[Dict[
     return [] if tracker is None else [event.as_dict() for event in tracker.events]
 
 
+#: Secrets that third-party clients put into URLs, and so into their exceptions' messages: WeChat's
+#: `access_token=` and `secret=` query parameters, Telegram's `/bot<id>:<token>/` path.
+_SECRETS_IN_URLS = re.compile(
+    r"(?i)((?:access_token|appsecret|secret|token)=)[^&\s'\"]+|(/bot\d+:)[A-Za-z0-9_-]+"
+)
+
+
+def scrub_secrets(text: str) -> str:
+    """`text` with the secrets that API URLs carry replaced by `***`."""
+    return _SECRETS_IN_URLS.sub(lambda m: (m.group(1) or m.group(2)) + "***", text)
+
+
+def describe_error(error: BaseException) -> str:
+    """An exception for a log line: its type and message, without the secrets of the URL it may quote."""
+    return f"{type(error).__name__}: {scrub_secrets(str(error))}"[:500]
+
+
 def agent_of(message: Dict[str, Any]) -> Dict[str, str] | None:
     """The agent who wrote `message` (set by the console), or None for the bot."""
     agent = message.get("agent")

@@ -23,7 +23,14 @@ from aiogram.bot.api import TelegramAPIServer
 from aiogram.utils.exceptions import BotBlocked, RetryAfter, TelegramAPIError, UserDeactivated
 from rasa.core.channels.telegram import TelegramOutput
 
-from bot.channels.common import Button, channel_user, conversation_id, note_undelivered, with_agent_name
+from bot.channels.common import (
+    Button,
+    channel_user,
+    conversation_id,
+    describe_error,
+    note_undelivered,
+    with_agent_name,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -93,11 +100,12 @@ class OkTelegramOutput(TelegramOutput):
         try:
             await super().send_response(chat_id, message)
         except (BotBlocked, UserDeactivated) as error:
-            logger.warning("telegram: chat %s cannot be reached (%s); noting it on the ticket", chat_id, error)
+            logger.warning("telegram: chat %s cannot be reached (%s); noting it on the ticket", chat_id,
+                           describe_error(error))
             await note_undelivered(conversation_id(CHANNEL, chat_id), CHANNEL, "blocked")
             raise
         except (TelegramAPIError, asyncio.TimeoutError) as error:
-            logger.error("telegram: could not send to chat %s: %r", chat_id, error)
+            logger.error("telegram: could not send to chat %s: %s", chat_id, describe_error(error))
             raise
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
@@ -118,14 +126,14 @@ class OkTelegramOutput(TelegramOutput):
         try:
             await self.answer_callback_query(callback_id)
         except (TelegramAPIError, asyncio.TimeoutError) as error:
-            logger.warning("telegram: could not answer callback query %s: %r", callback_id, error)
+            logger.warning("telegram: could not answer callback query %s: %s", callback_id, describe_error(error))
         if chat_id is None or message_id is None:
             return
         try:
             await self.edit_message_reply_markup(chat_id, message_id, reply_markup=NO_KEYBOARD)
         except (TelegramAPIError, asyncio.TimeoutError) as error:
-            logger.warning("telegram: could not remove the keyboard of message %s in chat %s: %r",
-                           message_id, chat_id, error)
+            logger.warning("telegram: could not remove the keyboard of message %s in chat %s: %s",
+                           message_id, chat_id, describe_error(error))
 
     async def register_webhook(self, url: str, secret_token: str) -> Any:
         """setWebhook with the secret token (aiogram 2.15 predates that parameter)."""

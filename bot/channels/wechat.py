@@ -75,6 +75,9 @@ class WeChatInput(InputChannel):
         self.settings = settings or get_settings()
         self.redis_prefix = redis_prefix
         self.guard = ReplayGuard(self.settings.redis_url, prefix=f"{redis_prefix}seen:")
+        #: Signatures (timestamp and nonce) seen, for as long as a timestamp is accepted.
+        self.nonces = ReplayGuard(self.settings.redis_url, ttl_s=2 * MAX_CLOCK_SKEW_S + 60,
+                                  prefix=f"{redis_prefix}wechat-nonce:")
         self._sender: WeChatSender | None = None
         self._crypto: WeChatCrypto | None = None
         #: Bots still answering after the deadline (a reference keeps the task alive).
@@ -122,6 +125,7 @@ class WeChatInput(InputChannel):
 
         async def close(*_: Any) -> None:
             await self.guard.close()
+            await self.nonces.close()
 
         blueprint.add_route(verify, "/webhook", methods=["GET"], name="wechat_verify")
         blueprint.add_route(receive, "/webhook", methods=["POST"], name="wechat_receive", stream=True)
@@ -165,15 +169,24 @@ class WeChatInput(InputChannel):
         safe_mode = request.args.get("encrypt_type", "raw") == "aes"
         if safe_mode and self._crypto is None:
             raise _Refused(_error(400, "aes_key_missing", "safe mode message but OKPAY_WECHAT_AES_KEY is not set"))
+        if self._crypto is not None and not safe_mode:
+            # With an EncodingAESKey the account is in safe mode: a plain message did not come from WeChat.
+            raise _Refused(_error(403, "encryption_required", "this account takes encrypted (safe mode) messages only"))
         try:
             fields = parse_xml(body)
             if safe_mode:
                 fields = parse_xml(self._decrypt(request, fields).encode("utf-8"))
-            return Incoming.from_fields(fields)
+            incoming = Incoming.from_fields(fields)
         except InvalidSignatureException:
             raise _Refused(_error(403, "bad_msg_signature")) from None
         except BadXML as error:
             raise _Refused(_error(400, "bad_xml", str(error))) from None
+        if not await self.nonces.first_time(f"{request.args.get('timestamp')}:{request.args.get('nonce')}"):
+            # The signature covers token, timestamp and nonce, not the body: a captured triple must not carry
+            # a second body. Answered like a delivery in progress, with nothing handed over or read back.
+            logger.warning("wechat: a signature was used again (timestamp %s); refused", request.args.get("timestamp"))
+            raise _Refused(_success())
+        return incoming
 
     def _decrypt(self, request: Request, envelope: Dict[str, Any]) -> str:
         assert self._crypto is not None

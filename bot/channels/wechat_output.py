@@ -23,6 +23,7 @@ from bot.channels.common import (
     Button,
     channel_user,
     conversation_id,
+    describe_error,
     note_undelivered,
     numbered_options,
     with_agent_name,
@@ -112,13 +113,13 @@ class WeChatSender:
             reason = UNDELIVERABLE.get(error.errcode)
             conversation = conversation_id(CHANNEL, openid)
             if reason is None:
-                logger.error("wechat: sending to %s failed: %s", conversation, error)
+                logger.error("wechat: sending to %s failed: %s", conversation, describe_error(error))
                 raise DeliveryFailed(openid, "api_error", error.errcode) from error
             logger.warning("wechat: message to %s not delivered (%s, errcode %s)", conversation, reason, error.errcode)
             await note_undelivered(conversation, CHANNEL, reason)
             raise DeliveryFailed(openid, reason, error.errcode) from error
         except Exception as error:  # noqa: BLE001 - network errors and the like
-            logger.error("wechat: sending to %s failed: %r", openid, error)
+            logger.error("wechat: sending to %s failed: %s", openid, describe_error(error))
             raise DeliveryFailed(openid, "api_error") from error
 
 

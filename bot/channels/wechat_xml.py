@@ -13,6 +13,8 @@ from xml.parsers import expat
 
 import xmltodict
 
+from bot.channels.common import valid_user_id
+
 #: WeChat message types the bot cannot read, and the kind it is told.
 UNSUPPORTED_KINDS = {
     "image": "image",
@@ -80,6 +82,8 @@ class Incoming:
         openid, msg_type = _field(fields, "FromUserName"), _field(fields, "MsgType").lower()
         if not openid or not msg_type:
             raise BadXML("MsgType and FromUserName are required")
+        if not valid_user_id(openid):
+            raise BadXML("FromUserName is not an openid")
         return cls(openid, _field(fields, "ToUserName"), msg_type, fields)
 
     @property
@@ -102,7 +106,11 @@ class Incoming:
 
     @property
     def replay_key(self) -> str:
-        """Same for every delivery of this message: MsgId, or sender+time+event for events."""
+        """Same for every delivery of this message: sender+MsgId, or sender+time+event for events.
+
+        The sender is part of it, so a request that names someone else's MsgId
+        can never be answered with the reply saved for that user.
+        """
         if self.msg_id:
-            return f"wechat:{self.msg_id}"
+            return f"wechat:{self.openid}:{self.msg_id}"
         return f"wechat:{self.openid}:{_field(self.fields, 'CreateTime')}:{self.event}"

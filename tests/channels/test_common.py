@@ -157,3 +157,13 @@ def test_a_typed_number_picks_the_pending_button_and_only_numbers_read_the_track
     assert asked.reads == 2  # only "２" and "3" looked at the tracker
     down = Store(down=True)
     assert asyncio.run(typed_choice(app(down), "telegram:1", "1", "telegram")) == "1"  # typed as is
+
+
+def test_secrets_that_api_urls_carry_are_scrubbed_from_error_descriptions():
+    from bot.channels.common import describe_error, scrub_secrets
+
+    wechat = "GET https://api.weixin.qq.com/cgi-bin/token?grant_type=client_credential&appid=wx1&secret=S3cr3t failed"
+    assert "S3cr3t" not in scrub_secrets(wechat) and "appid=wx1" in scrub_secrets(wechat)
+    assert "AbC123" not in scrub_secrets("POST /cgi-bin/message/custom/send?access_token=AbC123&x=1")
+    telegram = ConnectionError("https://api.telegram.org/bot12345:AAH-secret_part/sendMessage unreachable")
+    assert describe_error(telegram) == "ConnectionError: https://api.telegram.org/bot12345:***/sendMessage unreachable"

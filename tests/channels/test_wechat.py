@@ -338,3 +338,57 @@ def test_replicas_share_replays_and_the_access_token_in_redis(configure, serve_c
     second.run(second.output("wechat").send_text_message("wechat:o_user1", "二"))
     assert api.wait_for("o_user1", 2) == ["一", "二"]
     assert api.token_requests == 1
+
+
+# --- attacks -------------------------------------------------------------------------------
+
+
+def test_with_an_aes_key_a_plain_message_is_refused(wechat):
+    """In safe mode WeChat encrypts everything: a plain message (encrypt_type left out) was made by someone else."""
+    server = wechat(wechat_aes_key=FakeWeChatAPI.new_aes_key())
+    answer = post(server, FakeWeChatAPI.text_message_xml("o_victim", "我的工单", 3001))
+    assert answer.status_code == 403 and answer.json()["error"] == "encryption_required"
+    raw = post(server, FakeWeChatAPI.text_message_xml("o_victim", "我的工单", 3002),
+               {**FakeWeChatAPI.signed_query(TOKEN), "encrypt_type": "raw"})
+    assert raw.status_code == 403
+    assert server.agent.received == []
+
+
+def test_a_captured_signature_cannot_carry_a_second_body(wechat):
+    """The signature covers token, timestamp and nonce only: the same query with another body is a replay."""
+    server = wechat()
+    query = FakeWeChatAPI.signed_query(TOKEN)
+    assert reply_of(post(server, FakeWeChatAPI.text_message_xml("o_user1", "你好", 4001), query))["Content"]
+    second = post(server, FakeWeChatAPI.text_message_xml("o_victim", "我的工单", 4002), query)
+    assert second.status_code == 200 and second.text == "success"
+    assert [message.sender_id for message in server.agent.received] == ["wechat:o_user1"]
+
+
+def test_another_users_msgid_never_fetches_their_saved_reply(wechat):
+    server = wechat()
+    server.agent.script = lambda text: [{"text": f"您的工单 OK-20261130-0001：{text}"}]
+    assert "OK-20261130-0001" in reply_of(post(server, FakeWeChatAPI.text_message_xml("o_victim", "查工单", 5001)))[
+        "Content"]
+    # Same MsgId, another sender: a message of its own, answered for that sender, never the victim's reply.
+    server.agent.script = lambda text: [{"text": "echo"}]
+    forged = reply_of(post(server, FakeWeChatAPI.text_message_xml("o_attacker", "随便", 5001)))
+    assert forged["Content"] == "echo" and forged["ToUserName"] == "o_attacker"
+    assert [message.sender_id for message in server.agent.received] == ["wechat:o_victim", "wechat:o_attacker"]
+
+
+def test_an_openid_that_no_wechat_hands_out_is_refused(wechat):
+    server = wechat()
+    answer = post(server, FakeWeChatAPI.text_message_xml("o1/../../tracker?x=", "你好", 6001))
+    assert answer.status_code == 400
+    assert server.agent.received == []
+
+
+def test_the_app_secret_and_access_token_never_reach_a_log(wechat, api, caplog):
+    """A network error's message quotes the URL, which carries `secret=` (token fetch) or `access_token=`."""
+    from bot.cli.serve import free_port
+
+    server = wechat(wechat_api_url=f"http://127.0.0.1:{free_port()}/cgi-bin/")
+    with pytest.raises(DeliveryFailed):
+        server.run(server.output("wechat").send_text_message("wechat:o_user1", "你好"))
+    assert "sending to o_user1 failed" in caplog.text
+    assert api.app_secret not in caplog.text
