@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import List
+from typing import Any, List
 
 from pydantic import BaseSettings, validator
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-_PLACEHOLDER_TOKENS = {"", "changeme", "change-me", "secret", "token"}
+_PLACEHOLDER_TOKENS = {"", "changeme", "change-me", "secret", "token", "password", "xxx", "todo"}
+#: Shortest secret production accepts (HMAC keys, shared secrets).
+MIN_SECRET_CHARS = 24
 EMBEDDED, REPLICATED = "embedded", "replicated"
 DEPLOYMENTS = (EMBEDDED, REPLICATED)
 
@@ -29,6 +31,10 @@ class Settings(BaseSettings):
     #: The action server (`bot.actions`).
     action_host: str = "127.0.0.1"
     action_port: int = 5055
+    #: Shared secret Rasa sends to the action server (header X-OKPay-Action-Secret,
+    #: endpoints.yml); the action server refuses calls without it. Left empty,
+    #: `bot.cli.serve` makes a random one per start; production must set it.
+    action_secret: str = ""
     #: SQLite file of the tracker store, relative to the project root.
     tracker_db: Path = Path("var/okpay.db")
     models_dir: Path = Path("bot/models")
@@ -84,9 +90,9 @@ class Settings(BaseSettings):
     console_host: str = "127.0.0.1"
     console_port: int = 5080
     console_session_hours: float = 8.0
-    #: Cookies only over HTTPS. Off for http://127.0.0.1 development; production,
-    #: behind TLS, turns it on.
-    console_secure_cookies: bool = False
+    #: Cookies only over HTTPS. Unset: on in production (behind TLS), off
+    #: elsewhere (http://127.0.0.1 development).
+    console_secure_cookies: bool | None = None
     #: Sign-in throttle: this many failed sign-ins for one username, or from one
     #: client address, within the window, and /api/login answers 429 until the
     #: window has passed (kept in Redis when `redis_url` is set).
@@ -159,17 +165,23 @@ class Settings(BaseSettings):
             raise ValueError(f"OKPAY_DEPLOYMENT must be one of {', '.join(DEPLOYMENTS)}")
         return deployment
 
+    @validator("console_secure_cookies", always=True)
+    def _secure_cookies_in_production(cls, secure: bool | None, values: dict) -> bool:
+        return values.get("environment") == "production" if secure is None else secure
+
     @validator("rasa_replicas", "action_replicas")
     def _at_least_one(cls, count: int) -> int:
         if count < 1:
             raise ValueError("at least one replica")
         return count
 
-    @validator("rasa_token")
-    def _refuse_placeholder_token_in_production(cls, token: str, values: dict) -> str:
-        if values.get("environment") == "production" and token.lower() in _PLACEHOLDER_TOKENS:
-            raise ValueError("OKPAY_RASA_TOKEN must be set to a real secret in production")
-        return token
+    @validator("rasa_token", "action_secret")
+    def _refuse_placeholder_secret_in_production(cls, secret: str, values: dict, field: Any) -> str:
+        if values.get("environment") == "production" and (
+                secret.strip().lower() in _PLACEHOLDER_TOKENS or len(secret) < MIN_SECRET_CHARS):
+            raise ValueError(f"OKPAY_{field.name.upper()} must be set to a real secret of {MIN_SECRET_CHARS} "
+                             "characters or more in production")
+        return secret
 
     @property
     def replicated(self) -> bool:

@@ -19,17 +19,28 @@ def test_environment_overrides(monkeypatch):
         reset_settings_cache()
 
 
-@pytest.mark.parametrize("token", ["", "changeme", "secret"])
-def test_production_refuses_placeholder_tokens(token):
-    with pytest.raises(ValidationError):
-        Settings(environment="production", rasa_token=token)
+REAL = {"rasa_token": "x9Kq2-real-token-0123456789", "action_secret": "aS7-real-action-secret-012345"}
 
 
-def test_production_accepts_a_real_token():
-    assert Settings(environment="production", rasa_token="x9Kq2-real-token").rasa_token
+@pytest.mark.parametrize("field", ["rasa_token", "action_secret"])
+@pytest.mark.parametrize("value", ["", "changeme", "secret", " Secret ", "short-but-real"])
+def test_production_refuses_placeholder_and_short_secrets(field, value):
+    with pytest.raises(ValidationError, match=f"OKPAY_{field.upper()}"):
+        Settings(environment="production", **{**REAL, field: value})
+
+
+def test_production_accepts_real_secrets():
+    settings = Settings(environment="production", **REAL)
+    assert settings.rasa_token and settings.action_secret
 
 
 def test_relative_paths_resolve_under_the_project(tmp_path):
     settings = Settings()
     assert settings.resolve(settings.tracker_db).is_absolute()
     assert settings.resolve(tmp_path) == tmp_path
+
+
+def test_production_cookies_are_secure_unless_said_otherwise():
+    assert Settings(environment="production", **REAL).console_secure_cookies is True
+    assert Settings().console_secure_cookies is False
+    assert Settings(environment="production", console_secure_cookies=False, **REAL).console_secure_cookies is False

@@ -3,11 +3,19 @@
 `python -m bot.cli.action_server --port 5055` listens on OKPAY_ACTION_HOST.
 `/ready` answers 200 once the ticket database answers, 503 otherwise, so a
 load balancer sends actions only to replicas that can run them.
+
+`POST /webhook` (the actions) answers only calls that carry the shared
+secret `OKPAY_ACTION_SECRET` in `X-OKPay-Action-Secret`, which Rasa sends
+(endpoints.yml): in a deployment over several machines the action server
+is reached over the network, and its actions open tickets and read
+conversations. Without a secret it refuses to start in production and
+warns elsewhere.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hmac
 import logging
 from typing import List
 
@@ -35,10 +43,37 @@ async def ready(request: Request) -> HTTPResponse:
     return json({"status": "ready", "checks": {"ticket_store": "ok"}})
 
 
-def create_app() -> Sanic:
+SECRET_HEADER = "X-OKPay-Action-Secret"
+#: What load balancers and probes call without the secret.
+OPEN_PATHS = frozenset({"/health", "/ready"})
+logger = logging.getLogger(__name__)
+
+
+def _caller_checked(secret: str):
+    async def check(request: Request) -> HTTPResponse | None:
+        if request.path in OPEN_PATHS:
+            return None  # they tell nothing and do nothing; everything else (/webhook, /actions) needs the secret
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode("utf-8"), secret.encode("utf-8")):
+            return json({"error": "not_allowed", "message": f"missing or wrong {SECRET_HEADER}"}, status=401)
+        return None
+
+    return check
+
+
+def create_app(secret: str | None = None) -> Sanic:
+    """The action server's app; with `secret`, actions are run only for callers that send it."""
     from rasa_sdk.endpoint import create_app as create_sdk_app
 
+    settings = get_settings()
+    secret = settings.action_secret if secret is None else secret
+    if not secret:
+        if settings.environment == "production":
+            raise SystemExit("OKPAY_ACTION_SECRET must be set in production")
+        logger.warning("OKPAY_ACTION_SECRET is not set: the action server runs actions for any caller")
     app = create_sdk_app("bot.actions", cors_origins=None)
+    if secret:
+        app.register_middleware(_caller_checked(secret), "request")
     app.add_route(ready, "/ready", methods=["GET"], name="okpay_ready")
     return app
 

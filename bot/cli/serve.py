@@ -87,8 +87,11 @@ def settings_environment(settings: Settings) -> Dict[str, str]:
     return env
 
 
-def child_environment(settings: Settings, token: str) -> Dict[str, str]:
-    """The environment of the servers: quiet, loopback only, our endpoints and settings."""
+def child_environment(settings: Settings, token: str, action_secret: str = "") -> Dict[str, str]:
+    """The environment of the servers: quiet, loopback only, our endpoints and settings.
+
+    `token` and `action_secret` are the ones made up for this start when the settings have none.
+    """
     env = dict(os.environ)
     env.update(QUIET_ENV)
     env.update(settings_environment(settings))
@@ -97,7 +100,8 @@ def child_environment(settings: Settings, token: str) -> Dict[str, str]:
         {
             "SANIC_HOST": settings.action_host,  # `rasa run actions` has no host option
             "OKPAY_ACTION_ENDPOINT_URL": settings.action_endpoint_url,
-            "OKPAY_RASA_TOKEN": token,  # the one made up for this start when none is set
+            "OKPAY_RASA_TOKEN": token,
+            "OKPAY_ACTION_SECRET": action_secret or settings.action_secret,
             "TF_INTER_OP_PARALLELISM_THREADS": str(settings.tf_threads),
             "TF_INTRA_OP_PARALLELISM_THREADS": str(settings.tf_threads),
             "PYTHONPATH": str(PROJECT_ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
@@ -308,7 +312,7 @@ def running_stack(
             if port_in_use(host, port):
                 raise RuntimeError(f"port {port} on {host} is in use (is the assistant already running?)")
     prepare_stores(settings)
-    env = child_environment(settings, token)
+    env = child_environment(settings, token, settings.action_secret or secrets.token_urlsafe(24))
     stack = Stack(settings=settings, token=token, specs={spec.name: spec for spec in specs}, env=env)
     try:
         for spec in specs:
@@ -340,11 +344,23 @@ def terminal_receiver(settings: Settings):
         return None
 
 
+def settings_problems(error: ValueError) -> str:
+    """One line per setting that is wrong, as an operator reads it."""
+    errors = getattr(error, "errors", None)
+    if not callable(errors):
+        return f"  {error}"
+    return "\n".join(f"  {problem['msg']}" for problem in errors())
+
+
 def main(argv: List[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chat", action="store_true", help="open the terminal chat once ready")
     args = parser.parse_args(argv)
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValueError as error:  # pydantic's ValidationError: say what to set, without a traceback
+        print(f"error: the settings are not usable:\n{settings_problems(error)}", file=sys.stderr)
+        return 2
     _stop_on_sigterm()
     if settings.replicated:
         print(f"Starting nginx, {settings.action_replicas} action servers, the agent console and "

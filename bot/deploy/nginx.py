@@ -33,6 +33,21 @@ from typing import List
 from bot.settings import Settings
 
 MAX_BODY = "256k"
+#: Who nginx's workers run as when it is started as root.
+WORKER_USER = "nobody"
+_TEMP_DIRS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+
+
+def _worker_group() -> str:
+    import grp
+
+    for name in ("nogroup", "nobody"):
+        try:
+            grp.getgrnam(name)
+            return name
+        except KeyError:
+            continue
+    return WORKER_USER
 
 
 def find_nginx(settings: Settings) -> Path | None:
@@ -60,7 +75,9 @@ def _webhooks(channel: str, forwarded: str, lock_wait: int) -> str:
 
 def render(settings: Settings, run_dir: Path, log_dir: Path) -> str:
     """The whole nginx.conf (nginx runs in the foreground, files under `run_dir`)."""
-    user = "user root;\n" if os.geteuid() == 0 else ""  # workers must write run_dir
+    # Started as root, the master drops its workers to an unprivileged user (they write only the temp dirs,
+    # which write_config hands to that user); started as anybody else, workers run as that user.
+    user = f"user {WORKER_USER} {_worker_group()};\n" if os.geteuid() == 0 else ""
     lock_wait = settings.lock_lifetime_s + 30
     forwarded = """
             proxy_http_version 1.1;
@@ -80,13 +97,21 @@ events {{
 }}
 
 http {{
-    access_log {log_dir}/nginx-access.log;
+    # The path without its query string: WeChat's signature and nonce, or a secret someone put in a
+    # URL, never reach the log.
+    log_format okpay '$remote_addr [$time_local] "$request_method $uri $server_protocol" $status '
+                     '$body_bytes_sent $request_time "$http_user_agent" $request_id';
+    access_log {log_dir}/nginx-access.log okpay;
     client_body_temp_path {run_dir}/client_body;
     proxy_temp_path {run_dir}/proxy;
     fastcgi_temp_path {run_dir}/fastcgi;
     uwsgi_temp_path {run_dir}/uwsgi;
     scgi_temp_path {run_dir}/scgi;
     client_max_body_size {MAX_BODY};
+    # Bodies and answers stay in memory: the unprivileged workers need no temp file in a directory
+    # they might not reach (a body is at most MAX_BODY; an answer larger than the buffers streams through).
+    client_body_buffer_size {MAX_BODY};
+    proxy_max_temp_file_size 0;
     server_tokens off;
 
     upstream rasa {{
@@ -122,6 +147,7 @@ http {{
 
         location = /ready {{
             proxy_pass http://rasa/ready;{forwarded}
+            proxy_set_header X-OKPay-Public 1;
         }}
 
 {_webhooks("wechat", forwarded, lock_wait)}
@@ -167,8 +193,10 @@ http {{
 
 def write_config(settings: Settings, run_dir: Path, log_dir: Path) -> Path:
     run_dir.mkdir(parents=True, exist_ok=True)
-    for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+    for name in _TEMP_DIRS:
         (run_dir / name).mkdir(exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(run_dir / name, WORKER_USER, _worker_group())
     path = run_dir / "nginx.conf"
     path.write_text(render(settings, run_dir, log_dir), encoding="utf-8")
     return path

@@ -46,11 +46,19 @@ async def readiness(agent: Any) -> Dict[str, str]:
     return checks
 
 
+#: Set by the public load balancer (bot/deploy/nginx.py) on `/ready`: the internet learns ready or not,
+#: never which store failed or with which error.
+PUBLIC_HEADER = "X-OKPay-Public"
+
+
 def add_ready_route(app: Sanic) -> None:
     async def ready(request: Request) -> HTTPResponse:
         checks = await readiness(getattr(request.app.ctx, "agent", None))
         ok = all(state == "ok" for state in checks.values())
-        return json({"status": "ready" if ok else "not_ready", "checks": checks}, status=200 if ok else 503)
+        body = {"status": "ready" if ok else "not_ready"}
+        if not request.headers.get(PUBLIC_HEADER):
+            body["checks"] = checks
+        return json(body, status=200 if ok else 503)
 
     app.add_route(ready, "/ready", methods=["GET"], name="okpay_ready")
 

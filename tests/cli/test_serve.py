@@ -29,7 +29,8 @@ def test_development_gets_a_widget_secret_kept_across_restarts_and_production_no
     assert len(first.widget_jwt_secret) >= 32 and first.widget_jwt_secret == second.widget_jwt_secret
     assert (tmp_path / "var" / "widget_secret").stat().st_mode & 0o077 == 0  # its owner's only
     assert with_widget_secret(Settings(widget_jwt_secret="set")).widget_jwt_secret == "set"
-    production = Settings(environment="production", rasa_token="a-real-token", tracker_db=tmp_path / "p.db")
+    production = Settings(environment="production", rasa_token="a-real-token-0123456789abcd",
+                          action_secret="a-real-action-secret-0123456", tracker_db=tmp_path / "p.db")
     assert with_widget_secret(production).widget_jwt_secret == ""
 
 

@@ -45,7 +45,7 @@ def test_every_variable_the_production_file_names_is_provided():
              if not line.lstrip().startswith("#")]
     names = set(re.findall(r"\$\{(\w+)\}", "\n".join(lines)))
     assert "OKPAY_TRACKER_DB_HOST" in names
-    provided = set(store_environment(Settings(**REPLICATED))) | {"OKPAY_ACTION_ENDPOINT_URL"}
+    provided = set(store_environment(Settings(**REPLICATED))) | {"OKPAY_ACTION_ENDPOINT_URL", "OKPAY_ACTION_SECRET"}
     assert names <= provided
 
 

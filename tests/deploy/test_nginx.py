@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import socket
 import subprocess
@@ -128,3 +129,11 @@ def test_a_message_resent_to_another_replica_keeps_its_request_id(tmp_path):
         server.wait(10)
         dying.sock.close()
         living.sock.close()
+
+
+def test_workers_never_run_as_root(config):
+    text = config.read_text(encoding="utf-8")
+    assert "user root" not in text
+    if os.geteuid() == 0:
+        assert "user nobody" in text
+        assert (config.parent / "proxy").owner() == "nobody"

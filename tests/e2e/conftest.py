@@ -17,6 +17,7 @@ from bot.settings import Settings
 from bot.tickets.database import Database
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.wechat_api import FakeWeChatAPI
+from tests.senders import sender_id
 from tests.ticket_factories import make_agent
 
 
@@ -114,7 +115,7 @@ class Chat:
 
 @pytest.fixture
 def chat(stack, domain, request):
-    return Chat(stack, domain, sender=f"e2e-{request.node.name}")
+    return Chat(stack, domain, sender=sender_id(f"e2e-{request.node.name}"))
 
 
 @pytest.fixture

@@ -362,7 +362,8 @@ class WeChatTarget(Target):
         return outcome
 
     def healthy(self) -> str | None:
-        for mode in ("plain", "aes"):
+        """A safe-mode message is answered; a plain one is refused (the account is in safe mode)."""
+        for mode, wanted in (("aes", 200), ("plain", 403)):
             msg_id = next(self._msg_ids)
             xml = FakeWeChatAPI.text_message_xml("o_health", "你好", msg_id)
             query, data = self.request(mode, xml if mode == "aes" else xml.encode("utf-8"), {})
@@ -372,7 +373,7 @@ class WeChatTarget(Target):
             if mode == "aes" and response.status_code == 200:
                 text = FakeWeChatAPI.decrypt_reply(text, WECHAT_TOKEN, self.channels.aes_key,
                                                    self.channels.wechat_api.app_id)
-            if response.status_code != 200 or "echo: 你好" not in text:
+            if response.status_code != wanted or (wanted == 200 and "echo: 你好" not in text):
                 return f"after the fuzz a {mode} text message got {response.status_code}: {text[:200]}"
         return None
 

@@ -6,6 +6,7 @@ port, so a test can stop it without disturbing anything else on the machine.
 """
 from __future__ import annotations
 
+import secrets
 import shutil
 import subprocess
 import time
@@ -20,6 +21,7 @@ from sqlalchemy import create_engine, text
 from bot.cli.serve import free_port, replicated_ports, running_stack
 from bot.model_files import model_path
 from bot.settings import Settings
+from tests.senders import sender_id
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 
@@ -91,7 +93,9 @@ def replicated(tmp_path_factory, pg_url, private_redis):
     if shutil.which("nginx") is None and not Settings().nginx_bin.exists():
         pytest.fail("nginx is missing: scripts/test installs Debian's nginx-light")
     home = tmp_path_factory.mktemp("replicated")
+    # Production settings, as `scripts/run --replicated` has them: real secrets, secure cookies, no demo sign-in.
     settings = Settings(**replicated_ports(dict(
+        environment="production", rasa_token=secrets.token_urlsafe(32), action_secret=secrets.token_urlsafe(32),
         deployment="replicated", database_url=pg_url, redis_url=private_redis.url,
         tracker_db=home / "unused.db", log_dir=home / "log", lock_lifetime_s=10,
         service_hours="00:00-23:59", lock_key_prefix="okpaytest" + uuid.uuid4().hex[:8],
@@ -132,7 +136,7 @@ class User:
 
 @pytest.fixture
 def user(replicated, request):
-    return User(replicated, f"prod-{request.node.name}-{uuid.uuid4().hex[:6]}")
+    return User(replicated, sender_id(f"prod-{request.node.name}-{uuid.uuid4().hex[:6]}"))
 
 
 def stored_user_messages(engine: Any, sender: str) -> List[Dict[str, Any]]:

@@ -44,7 +44,8 @@ def test_the_demo_page_without_a_user_is_anonymous_and_refuses_odd_user_names():
 
 
 def test_no_demo_page_in_production_or_without_a_secret_but_the_files_are_served():
-    production = Settings(environment="production", rasa_token="a-real-token", widget_jwt_secret=SECRET)
+    production = Settings(environment="production", rasa_token="a-real-token-0123456789abcd",
+                          action_secret="a-real-action-secret-0123456", widget_jwt_secret=SECRET)
     assert fetch(production, "/widget?user=alice")[0] == 404
     # Any environment but development: staging, or a typo, signs nobody in either.
     for environment in ("staging", "prod", "Production"):
