@@ -114,6 +114,10 @@ class Settings(BaseSettings):
     #: fan-out of the widget and de-duplication of webhook retries across
     #: processes. Empty: one process, kept in memory.
     redis_url: str = ""
+    #: Seconds a WeChat or Telegram delivery stays "being handled" without a sign
+    #: of life from the process handling it (renewed every third of it); after
+    #: that, a re-delivery is handled by another process (bot/channels/deliveries.py).
+    delivery_processing_s: float = 10.0
     #: Longest user message handed to the bot, in characters; longer ones are cut.
     max_message_chars: int = 2000
     #: Largest webhook body accepted, in bytes (WeChat XML, Telegram JSON).

@@ -42,7 +42,7 @@ from bot.channels.common import (
     typed_choice,
     user_text,
 )
-from bot.channels.replays import ReplayGuard
+from bot.channels.deliveries import DeliveryLedger, State, delivery_metadata
 from bot.channels.telegram_output import CHANNEL, OkTelegramOutput
 from bot.channels.telegram_setup import set_webhook
 from bot.channels.telegram_updates import CALLBACK, IGNORED, TEXT, UNSUPPORTED, Incoming, parse_update
@@ -73,10 +73,11 @@ class TelegramChannel(TelegramInput):
         """credentials.yml's values are ignored: the secrets come from the environment."""
         return cls()
 
-    def __init__(self, settings: Settings | None = None, replays: ReplayGuard | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, deliveries: DeliveryLedger | None = None) -> None:
         self.settings = settings or get_settings()
         super().__init__(self.settings.telegram_token, None, self.settings.telegram_webhook_url, debug_mode=False)
-        self.replays = replays or ReplayGuard(self.settings.redis_url)
+        self.deliveries = deliveries or DeliveryLedger(self.settings.redis_url,
+                                                       processing_ttl_s=self.settings.delivery_processing_s)
         self._output: OkTelegramOutput | None = None
 
     def get_output_channel(self) -> OkTelegramOutput | None:
@@ -110,7 +111,7 @@ class TelegramChannel(TelegramInput):
         @blueprint.listener("after_server_stop")
         async def close(*_: Any) -> None:
             await output.close_session()
-            await self.replays.close()
+            await self.deliveries.close()
 
         return blueprint
 
@@ -130,28 +131,38 @@ class TelegramChannel(TelegramInput):
             return response.json({"error": "bad_request"}, status=400)
         if update.kind == IGNORED:
             return response.json(OK)
-        if not await self.replays.first_time(f"{CHANNEL}:{output.id}:{update.update_id}"):
+        key = f"{CHANNEL}:{output.id}:{update.update_id}"
+        delivery = await self.deliveries.claim(key)
+        if delivery.state is State.DONE:
             logger.info("telegram: update %s delivered again; handled already", update.update_id)
             return response.json(OK)
+        if delivery.state is State.IN_PROGRESS:
+            # Telegram delivers it again later: by then it is done, or the process handling it died.
+            logger.info("telegram: update %s is being handled by another process", update.update_id)
+            return response.json({"error": "in_progress"}, status=503)
         if update.kind == CALLBACK:
             await output.settle_callback(update.callback_id or "", update.chat_id, update.message_id)
-        message = await self._user_message(request, update, output)
+        message = await self._user_message(request, update, output, delivery_metadata(key, delivery))
         if message is not None:
-            try:
-                await on_new_message(message)
-            except Exception:  # noqa: BLE001 - answered 200 anyway, or Telegram redelivers it forever
-                logger.exception("telegram: the bot failed on update %s of %s", update.update_id, message.sender_id)
+            async with self.deliveries.processing(key):
+                try:
+                    await on_new_message(message)
+                except Exception:  # noqa: BLE001 - answered 200 anyway, or Telegram redelivers it forever
+                    logger.exception("telegram: the bot failed on update %s of %s", update.update_id,
+                                     message.sender_id)
+        # Marked done only now, after the turn is stored: a process that dies mid-turn loses nothing.
+        await self.deliveries.finish(key)
         return response.json(OK)
 
     def _authentic(self, request: Request) -> bool:
         given = request.headers.get(SECRET_HEADER) or ""
         return hmac.compare_digest(given.encode("utf-8"), self.settings.telegram_secret_token.encode("utf-8"))
 
-    async def _user_message(self, request: Request, update: Incoming, output: OkTelegramOutput) -> UserMessage | None:
+    async def _user_message(self, request: Request, update: Incoming, output: OkTelegramOutput,
+                            metadata: Dict[str, Any]) -> UserMessage | None:
         conversation = conversation_id(CHANNEL, str(update.chat_id))
-        metadata = None
         if update.kind == UNSUPPORTED:
-            text, metadata = UNSUPPORTED_MESSAGE, {"message_kind": update.message_kind}
+            text, metadata = UNSUPPORTED_MESSAGE, {**metadata, "message_kind": update.message_kind}
         else:
             text = user_text(update.text, self.settings.max_message_chars)
             if update.kind == TEXT:

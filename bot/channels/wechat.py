@@ -3,7 +3,8 @@
 WeChat pushes each user message as XML, signed with the account's token
 (and encrypted in safe mode), waits 5 s for a passive reply and otherwise
 delivers it again, up to 3 times. So: every request's signature is checked;
-a delivery is handed to the bot once (`ReplayGuard`); an answer ready within
+a delivery is handed to the bot once, and again only if the process handling
+it died (`DeliveryLedger`); an answer ready within
 `wechat_reply_deadline_s` is the passive reply, a later one (and an agent's
 message) goes through the customer-service API (`wechat_output`).
 """
@@ -24,6 +25,7 @@ from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
 
 from bot.channels import common
+from bot.channels.deliveries import DeliveryLedger, State, delivery_metadata
 from bot.channels.replays import ReplayGuard
 from bot.channels.wechat_output import CHANNEL, ReplyCollector, WeChatOutput, WeChatSender
 from bot.channels.wechat_xml import BadXML, Incoming, parse_xml
@@ -74,7 +76,8 @@ class WeChatInput(InputChannel):
     def __init__(self, settings: Settings | None = None, redis_prefix: str = "okpay:") -> None:
         self.settings = settings or get_settings()
         self.redis_prefix = redis_prefix
-        self.guard = ReplayGuard(self.settings.redis_url, prefix=f"{redis_prefix}seen:")
+        self.deliveries = DeliveryLedger(self.settings.redis_url, processing_ttl_s=self.settings.delivery_processing_s,
+                                         prefix=f"{redis_prefix}seen:")
         #: Signatures (timestamp and nonce) seen, for as long as a timestamp is accepted.
         self.nonces = ReplayGuard(self.settings.redis_url, ttl_s=2 * MAX_CLOCK_SKEW_S + 60,
                                   prefix=f"{redis_prefix}wechat-nonce:")
@@ -124,7 +127,7 @@ class WeChatInput(InputChannel):
             return await self._answer(request, incoming, on_new_message)
 
         async def close(*_: Any) -> None:
-            await self.guard.close()
+            await self.deliveries.close()
             await self.nonces.close()
 
         blueprint.add_route(verify, "/webhook", methods=["GET"], name="wechat_verify")
@@ -217,16 +220,20 @@ class WeChatInput(InputChannel):
         if handover is None:
             return _success()
         key = incoming.replay_key
-        if not await self.guard.first_time(key):
-            logger.info("wechat: delivery %s seen already, not handed to the bot again", key)
-            return self._reply(request, incoming, await self.guard.saved_reply(key))
+        delivery = await self.deliveries.claim(key)
+        if delivery.state is State.DONE:
+            logger.info("wechat: delivery %s handled already, its saved reply sent again", key)
+            return self._reply(request, incoming, delivery.reply)
+        if delivery.state is State.IN_PROGRESS:
+            # The answer goes out through the customer-service API if it misses the deadline.
+            logger.info("wechat: delivery %s is being handled by another process", key)
+            return _success()
         text, metadata = handover
         if incoming.msg_type == "text":  # buttons are numbered options here: a number picks one
             conversation = common.conversation_id(CHANNEL, incoming.openid)
             text = await common.typed_choice(request.app, conversation, text, CHANNEL)
-        content = await self._run_bot(incoming, (text, metadata), on_new_message)
-        if content:
-            await self.guard.save_reply(key, content)
+        metadata = {**(metadata or {}), **delivery_metadata(key, delivery)}
+        content = await self._run_bot(incoming, (text, metadata), on_new_message, key)
         return self._reply(request, incoming, content)
 
     def _handover(self, incoming: Incoming) -> Tuple[str, Dict[str, Any] | None] | None:
@@ -239,13 +246,22 @@ class WeChatInput(InputChannel):
         return (text, None) if text else None
 
     async def _run_bot(self, incoming: Incoming, handover: Tuple[str, Dict[str, Any] | None],
-                       on_new_message: OnNewMessage) -> str | None:
-        """The passive reply if the bot answers within the deadline; else None, the rest goes on in the background."""
+                       on_new_message: OnNewMessage, key: str) -> str | None:
+        """The passive reply if the bot answers within the deadline; else None, the rest goes on in the background.
+
+        The delivery `key` is marked done when the turn is over, with the passive reply when there is one.
+        """
         text, metadata = handover
         collector = ReplyCollector(self.sender(), incoming.openid)
         message = UserMessage(text, collector, common.conversation_id(CHANNEL, incoming.openid),
                               input_channel=CHANNEL, message_id=incoming.msg_id or None, metadata=metadata)
-        task = asyncio.create_task(on_new_message(message))
+
+        async def turn() -> None:
+            async with self.deliveries.processing(key):
+                await on_new_message(message)
+
+        task = asyncio.create_task(turn())
+        task.add_done_callback(lambda done: self._mark_done(key, collector, done))
         try:
             done, _ = await asyncio.wait({task}, timeout=self.settings.wechat_reply_deadline_s)
         except asyncio.CancelledError:  # WeChat hung up: still deliver the answer
@@ -259,6 +275,13 @@ class WeChatInput(InputChannel):
             logger.error("wechat: the bot failed on a message of %s", message.sender_id, exc_info=task.exception())
             return None
         return collector.reply_text()
+
+    def _mark_done(self, key: str, collector: ReplyCollector, task: asyncio.Task) -> None:
+        """After the turn (stored, failed or cancelled): a later delivery of `key` gets the passive reply, or none."""
+        reply = None if task.cancelled() or task.exception() is not None or collector.live else collector.reply_text()
+        background = asyncio.ensure_future(self.deliveries.finish(key, reply))
+        self._background.add(background)
+        background.add_done_callback(self._background.discard)
 
     def _finish_late(self, task: asyncio.Task, collector: ReplyCollector) -> None:
         async def finish() -> None:

@@ -30,8 +30,12 @@ from rasa.shared.core.trackers import DialogueStateTracker
 logger = logging.getLogger(__name__)
 
 BUSY_RESPONSE = "utter_service_busy"
-#: The metadata key of the load balancer's request id (bot/channels/rest.py).
+#: The metadata key of the load balancer's request id (bot/channels/rest.py), or of a WeChat or
+#: Telegram delivery (bot/channels/deliveries.py).
 REQUEST_ID = "request_id"
+#: False on a WeChat or Telegram delivery seen for the first time: nothing can be stored for it yet, so
+#: the check for a stored turn is skipped. Absent (REST behind the balancer) or True: checked.
+REDELIVERY = "redelivery"
 #: Pauses before running a turn again after the tracker store failed.
 RETRY_PAUSES_S: Sequence[float] = (0.5, 1.0, 2.0, 4.0)
 
@@ -97,6 +101,12 @@ def _same_message(event: Any, message: UserMessage) -> bool:
     return bool(request_id) and (event.metadata or {}).get(REQUEST_ID) == request_id
 
 
+def _maybe_handled(message: UserMessage) -> bool:
+    """A message that another process may have handled already: re-sent by the balancer or re-delivered."""
+    metadata = message.metadata or {}
+    return bool(metadata.get(REQUEST_ID)) and metadata.get(REDELIVERY, True) is not False
+
+
 async def process_with_retries(agent: Any, message: UserMessage, pauses: Sequence[float] = RETRY_PAUSES_S
                                ) -> List[Dict[str, Any]] | None:
     """`processor.handle_message`, run again once the tracker store is back and shows the turn was not saved."""
@@ -136,7 +146,7 @@ async def handle_message(agent: Any, message: UserMessage, pauses: Sequence[floa
         await tell_busy(agent, message)
         return None
     try:
-        if (message.metadata or {}).get(REQUEST_ID) and await answered_already(agent, message):
+        if _maybe_handled(message) and await answered_already(agent, message):
             logger.warning("a re-sent message had been handled by a replica that died: its answers were sent again")
             result = None
         else:

@@ -123,7 +123,15 @@ class ChannelServer:
 
         return self.run(read())
 
+    def kill(self) -> None:
+        """Stops the server's loop where it stands, as a process that dies: no request is finished."""
+        self.killed = True
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
     def stop(self) -> None:
+        if getattr(self, "killed", False):
+            return
+
         async def close() -> None:
             if self._server is not None:
                 await self._server.before_stop()

@@ -15,7 +15,7 @@ from aiogram.utils.exceptions import BotBlocked, ChatNotFound, RetryAfter, UserD
 
 from bot.channels import telegram_output
 from bot.channels.common import UNSUPPORTED_MESSAGE
-from bot.channels.replays import ReplayGuard
+from bot.channels.deliveries import DeliveryLedger
 from bot.channels.telegram import SECRET_HEADER, TelegramChannel, main
 from bot.channels.telegram_output import inline_keyboard
 from bot.settings import get_settings, reset_settings_cache
@@ -107,7 +107,7 @@ def test_the_channel_reads_the_environment_not_the_credentials_file_and_builds_n
 def test_the_replay_guard_lives_in_redis_when_redis_is_configured(telegram_env, monkeypatch, redis_url):
     monkeypatch.setenv("OKPAY_REDIS_URL", redis_url)
     reset_settings_cache()
-    assert TelegramChannel.from_credentials(None).replays.redis_url == redis_url
+    assert TelegramChannel.from_credentials(None).deliveries.redis_url == redis_url
 
 
 @pytest.mark.parametrize("unset, missing", [
@@ -235,7 +235,7 @@ def test_media_is_handed_over_as_unsupported_with_its_kind(telegram):
         assert telegram.post(build(42)).status_code == 200
     received = telegram.agent.received
     assert [message.text for message in received] == [UNSUPPORTED_MESSAGE] * len(kinds)
-    assert [message.metadata for message in received] == [{"message_kind": kind} for _, kind in kinds]
+    assert [message.metadata["message_kind"] for message in received] == [kind for _, kind in kinds]
     assert {message.sender_id for message in received} == {"telegram:42"}
 
 
@@ -265,8 +265,8 @@ def test_a_redelivered_update_is_handled_once(telegram):
 
 def test_replays_are_recognised_across_processes_through_redis(serve_channels, telegram_env, redis_url):
     def process() -> Telegram:
-        guard = ReplayGuard(redis_url, prefix=redis_url.prefix)
-        return Telegram(serve_channels(TelegramChannel(replays=guard)), telegram_env)
+        ledger = DeliveryLedger(redis_url, prefix=redis_url.prefix)
+        return Telegram(serve_channels(TelegramChannel(deliveries=ledger)), telegram_env)
 
     first, second = process(), process()
     update = updates.text_update(42, "你好")
@@ -451,3 +451,25 @@ def test_the_fake_speaks_the_bot_api_shape(api):
     assert wrong.json() == {"ok": False, "error_code": 401, "description": "Unauthorized"}
     with pytest.raises(AssertionError):
         api.wait_for(6, 1, timeout=0.1)
+
+
+def test_an_update_whose_process_died_mid_turn_is_handled_by_another_one(serve_channels, telegram_env):
+    """Marked done only after the turn: Telegram's redelivery is handled, flagged so a stored turn is not rerun."""
+    from bot.runtime.message_guard import REDELIVERY
+
+    ledger = DeliveryLedger(processing_ttl_s=0.5)  # one ledger for both, as Redis is for replicas
+    dying = Telegram(serve_channels(TelegramChannel(deliveries=ledger)), telegram_env)
+    living = Telegram(serve_channels(TelegramChannel(deliveries=ledger)), telegram_env)
+    dying.agent.delay_s = 30
+    update = updates.text_update(42, "提现没到账")
+    with pytest.raises(requests.Timeout):
+        requests.post(f"{dying.server.url}/webhooks/telegram/webhook", json=update,
+                      headers={SECRET_HEADER: SECRET}, timeout=0.5)
+    # While the first process works on it, a redelivery is refused for now (Telegram tries again later).
+    assert living.post(update).status_code == 503 and living.agent.received == []
+    dying.server.kill()  # the process dies mid-turn
+    time.sleep(1.0)
+    assert living.post(update).status_code == 200
+    [message] = living.agent.received
+    assert message.text == "提现没到账" and message.metadata[REDELIVERY] is True
+    assert living.post(update).status_code == 200 and len(living.agent.received) == 1  # done now

@@ -151,3 +151,24 @@ def test_a_resent_message_the_dead_replica_had_not_stored_is_processed(make_agen
     ])
     assert handle(agent, resent("req-1")) == [{"text": "第1步"}]
     assert agent.processor.attempts == 1
+
+
+def test_a_first_delivery_is_not_checked_for_a_stored_turn_but_a_redelivery_is(make_agent):
+    """WeChat and Telegram carry their delivery key as request id: read the tracker only on a redelivery."""
+    from rasa.shared.core.events import BotUttered, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    agent = make_agent(FastInMemoryLockStore(), lambda attempt: [{"text": "第1步"}])
+    agent.tracker_store.tracker = DialogueStateTracker.from_events("user-1", [
+        UserUttered("付款失败", metadata={message_guard.REQUEST_ID: "telegram:1:7"}),
+        BotUttered("第1步：先看网络。"),
+    ])
+
+    def delivery(redelivery: bool) -> UserMessage:
+        return UserMessage("付款失败", CollectingOutputChannel(), "user-1", metadata={
+            message_guard.REQUEST_ID: "telegram:1:7", message_guard.REDELIVERY: redelivery})
+
+    redelivered = delivery(True)
+    assert handle(agent, redelivered) is None and agent.processor.attempts == 0
+    assert [m["text"] for m in redelivered.output_channel.messages] == ["第1步：先看网络。"]
+    assert handle(agent, delivery(False)) == [{"text": "第1步"}] and agent.processor.attempts == 1
