@@ -263,15 +263,17 @@ def claim(session: Session, ticket_id: int, agent: Agent, capacity: int, now: da
 #
 # - Every agent serves the general queue; the senior queue only senior agents
 #   and supervisors (`serves`): they see its waiting tickets and may claim them.
-# - An agent may read a conversation (its transcript) and write notes on a
-#   ticket waiting in a queue they serve, on their own tickets (handled now or
-#   before), and on tickets nobody handled (recorded for a later reply,
-#   cancelled), not on another agent's (`may_access`). A supervisor may on all.
+# - An agent may read a ticket (its fields, internal notes, history and
+#   transcript) and write notes on it when it waits in a queue they serve, when
+#   they handle it or handled it before (claimed or were transferred it, also
+#   once resolved or passed on), or when no agent ever had it (recorded for a
+#   later reply, cancelled before a claim); never another agent's conversation
+#   (`may_access`). A supervisor may on all.
 # - Only the agent handling a conversation, or a supervisor, may reply to it,
 #   transfer it or resolve it (`require_handler`); tickets recorded for a later
-#   reply are resolved by any agent.
-# - Supervisor-only console routes check the role themselves (`require_supervisor`
-#   in bot/console/app.py).
+#   reply are resolved by any agent who may read them.
+# - Each console route declares the least a caller needs (bot/console/access.py):
+#   signed in, serving the ticket's queue, `may_access` on the ticket, supervisor.
 
 
 def serves(agent: Agent, queue: str) -> bool:
@@ -279,13 +281,20 @@ def serves(agent: Agent, queue: str) -> bool:
     return queue != SENIOR_QUEUE or agent.senior or agent.is_supervisor
 
 
+def handled_by(ticket: Ticket, agent: Agent) -> bool:
+    """Whether `agent` handles the ticket's conversation or did before (a claim or a transfer to them)."""
+    return ticket.assigned_agent_id == agent.id or any(
+        event.kind == ASSIGNED_TO and event.agent_id == agent.id for event in ticket.history)
+
+
 def may_access(ticket: Ticket, agent: Agent) -> bool:
-    """Whether `agent` may read the ticket's conversation and note on it (see the rules above)."""
-    if agent.is_supervisor:
+    """Whether `agent` may read the ticket and its conversation and note on it (see the rules above)."""
+    if agent.is_supervisor or handled_by(ticket, agent):
         return True
-    if ticket.assigned_agent_id is not None:
-        return ticket.assigned_agent_id == agent.id
-    return ticket.status != QUEUED or serves(agent, ticket.queue)
+    if ticket.status == QUEUED:  # waiting (again, after a transfer to the queue): for whoever may claim it
+        return serves(agent, ticket.queue)
+    # Otherwise only if no agent ever had it: never another agent's conversation, now or resolved.
+    return ticket.assigned_agent_id is None and not any(event.kind == ASSIGNED_TO for event in ticket.history)
 
 
 def require_access(ticket: Ticket, agent: Agent) -> None:

@@ -262,7 +262,7 @@ def test_only_the_handling_agent_or_a_supervisor_acts_on_a_held_conversation(con
             assert refused.status == 403 and (await refused.json())["error"] == "not_allowed", action
         transcript = await client.get(f"/api/tickets/{number}/transcript")
         assert transcript.status == 403 and (await transcript.json())["error"] == "not_allowed"
-        assert (await client.get(f"/api/tickets/{number}")).status == 200  # who has it, not what was said
+        assert (await client.get(f"/api/tickets/{number}")).status == 403  # nor its fields, notes and history
         assert rasa.calls == []
 
         client.session.cookie_jar.clear()
