@@ -19,7 +19,7 @@ from bot.console.access import Rule, declare
 from bot.console.login_limit import LimiterUnavailable, LoginLimiter, TooManyAttempts
 from bot.console.rasa_client import NotDelivered, RasaClient, RasaUnavailable
 from bot.console.serialize import agent_json, contacts_visible, masked_transcript, ticket_json
-from bot.console.transcript import transcript
+from bot.console.transcript import TicketConversation, ticket_conversation, transcript
 from bot.content.catalog import CONTENT_DIR
 from bot.settings import Settings
 from bot.tickets import store
@@ -320,16 +320,17 @@ class Console:
             after = int(request.query.get("after", "-1"))
         except ValueError as error:
             raise ApiError(400, "bad_request") from error
-        def read(session: Session) -> tuple[str, bool]:
+
+        def read(session: Session) -> tuple[TicketConversation, bool]:
             ticket = self._ticket(session, number)
-            return ticket.conversation_id, contacts_visible(ticket, request["agent"])
+            return ticket_conversation(session, ticket), contacts_visible(ticket, request["agent"])
 
         conversation, visible = await self.db(read)
         try:
-            lines = transcript(await self.rasa.events(conversation))
+            events = await self.rasa.events(conversation.conversation_id)
         except RasaUnavailable as error:
             raise ApiError(502, "rasa_unavailable") from error
-        lines = [line for line in lines if line["seq"] > after]
+        lines = [line for line in transcript(events, conversation.window(events)) if line["seq"] > after]
         return web.json_response({"messages": lines if visible else masked_transcript(lines)})
 
     async def claim(self, request: web.Request) -> web.Response:

@@ -26,6 +26,7 @@ from bot.console.access import Declared, Rule, declare
 from bot.console.app import ApiError, Console, _json_body
 from bot.console.insights_routes import EVENTS
 from bot.console.rasa_client import RasaUnavailable
+from bot.console.transcript import TicketConversation, ticket_conversation
 from bot.content.catalog import intent_title
 from bot.insights import review_export, review_queue
 from bot.insights.nlu_labels import BadLabel, domain_labels
@@ -105,15 +106,18 @@ def review_routes(console: Console) -> List[Declared]:
         if not isinstance(number, str) or not isinstance(seq, int) or isinstance(seq, bool):
             raise ApiError(400, "bad_request")
 
-        def conversation_of(session: Session) -> str:
-            return store.ticket_by_number(session, number).conversation_id  # readable: the access rule said so
+        def conversation_of(session: Session) -> TicketConversation:
+            # Readable: the access rule said so.
+            return ticket_conversation(session, store.ticket_by_number(session, number))
 
         conversation = await console.db(conversation_of)
         try:
-            events = await console.rasa.events(conversation)
+            events = await console.rasa.events(conversation.conversation_id)
         except RasaUnavailable as error:
             raise ApiError(502, "rasa_unavailable") from error
-        message = review_queue.user_message_at(events, seq, conversation)
+        if seq not in conversation.window(events):  # a message of another ticket's conversation
+            raise ApiError(404, "message_not_found")
+        message = review_queue.user_message_at(events, seq, conversation.conversation_id)
 
         def work(session: Session) -> Dict[str, Any]:
             item = review_queue.flag(session, message, me(request))

@@ -89,6 +89,15 @@ class TicketDraft:
     request_key: str | None = None
 
 
+#: Longest `Ticket.request_key` (the column's size).
+REQUEST_KEY_CHARS = 160
+
+
+def request_key(conversation_id: str, message_id: str) -> str:
+    """The `request_key` of a ticket opened by Rasa's user message `message_id` of the conversation."""
+    return f"{conversation_id}:{message_id}"[:REQUEST_KEY_CHARS]
+
+
 def _record(session: Session, ticket: Ticket, kind: str, now: datetime, **values: object) -> None:
     session.add(TicketEvent(ticket=ticket, kind=kind, created_at=now, **values))
 
@@ -172,6 +181,13 @@ def tickets_for_user(session: Session, conversation_id: str, limit: int = 3) -> 
             .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)
         ).scalars()
     )
+
+
+def conversation_tickets(session: Session, conversation_id: str) -> List[Ticket]:
+    """Every ticket of the conversation, oldest first."""
+    return list(session.execute(
+        select(Ticket).where(Ticket.conversation_id == conversation_id).order_by(Ticket.created_at, Ticket.id)
+    ).scalars())
 
 
 def active_ticket(session: Session, conversation_id: str) -> Ticket | None:
