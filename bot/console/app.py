@@ -14,7 +14,7 @@ from aiohttp import web
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.console import access, security, sessions
+from bot.console import access, passwords, security, sessions
 from bot.console.access import Rule, declare
 from bot.console.login_limit import LimiterUnavailable, LoginLimiter, TooManyAttempts
 from bot.console.rasa_client import NotDelivered, RasaClient, RasaUnavailable
@@ -453,6 +453,7 @@ def create_app(
 
     app = web.Application(middlewares=[errors, guard], client_max_size=MAX_BODY_BYTES)
     login_limiter = login_limiter or LoginLimiter.from_settings(settings)
+    passwords.dummy_hash()  # made now: the first sign-in with an unknown username must not take longer
     console = Console(settings, database, rasa, login_limiter)
     app[CONSOLE] = console
 
