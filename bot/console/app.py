@@ -21,6 +21,7 @@ from bot.console.rasa_client import NotDelivered, RasaClient, RasaUnavailable
 from bot.console.serialize import agent_json, contacts_visible, masked_transcript, ticket_json
 from bot.console.transcript import TicketConversation, ticket_conversation, transcript
 from bot.content.catalog import CONTENT_DIR
+from bot.privacy import Redaction, redact
 from bot.settings import Settings
 from bot.tickets import store
 from bot.tickets.database import Database, StoreUnavailable
@@ -147,14 +148,19 @@ async def _json_body(request: web.Request) -> Dict[str, Any]:
     return body
 
 
-async def _message_text(request: web.Request, key: str) -> str:
-    """The non-empty, not too long text under `key` of a JSON body."""
+async def _message_text(request: web.Request, key: str) -> Redaction:
+    """The non-empty, not too long text an agent wrote under `key` of a JSON body, its secrets hidden.
+
+    Replies and notes come through here: a card number, password, code or ID
+    number an agent pastes is replaced by the mask (`bot.privacy.redact`, as in
+    users' messages) before anything stores or sends it.
+    """
     text = str((await _json_body(request)).get(key) or "").strip()
     if not text:
         raise ApiError(400, "empty_message")
     if len(text) > MAX_MESSAGE_CHARS:
         raise ApiError(413, "message_too_long")
-    return text
+    return redact(text)
 
 
 class Console:
@@ -349,7 +355,7 @@ class Console:
 
     async def reply(self, request: web.Request) -> web.Response:
         number = request.match_info["number"]
-        text = await _message_text(request, "text")
+        message = await _message_text(request, "text")
 
         def check(session: Session) -> tuple[str, str]:
             ticket = self._ticket(session, number)
@@ -361,23 +367,23 @@ class Console:
         me = request["agent"]
         who = {"name": me["display_name"], "number": me["agent_number"], "username": me["username"]}
         try:
-            await self.rasa.say_as_agent(conversation, text, who, channel)
+            await self.rasa.say_as_agent(conversation, message.text, who, channel)
         except NotDelivered as error:
             raise ApiError(502, "not_delivered") from error
         except RasaUnavailable as error:
             raise ApiError(502, "rasa_unavailable") from error
-        return web.json_response({"ok": True})
+        return web.json_response({"ok": True, "redacted": list(message.kinds)})
 
     async def note(self, request: web.Request) -> web.Response:
         number = request.match_info["number"]
-        body = await _message_text(request, "body")
+        note = await _message_text(request, "body")
 
         def work(session: Session) -> Dict[str, Any]:
             ticket = self._ticket(session, number)
-            store.add_note(session, ticket, self._agent(session, request), body)
+            store.add_note(session, ticket, self._agent(session, request), note.text)
             return ticket_json(ticket, utcnow(), full=True, viewer=request["agent"])
 
-        return web.json_response({"ticket": await self.db(work)})
+        return web.json_response({"ticket": await self.db(work), "redacted": list(note.kinds)})
 
     async def transfer(self, request: web.Request) -> web.Response:
         number = request.match_info["number"]
