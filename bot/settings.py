@@ -93,14 +93,18 @@ class Settings(BaseSettings):
     #: Cookies only over HTTPS. Unset: on in production (behind TLS), off
     #: elsewhere (http://127.0.0.1 development).
     console_secure_cookies: bool | None = None
-    #: Sign-in throttle: this many failed sign-ins for one username, or from one
-    #: client address, within the window, and /api/login answers 429 until the
-    #: window has passed (kept in Redis when `redis_url` is set).
+    #: Sign-in throttle: this many failed sign-ins for one username from one
+    #: client address, or from one client address for any usernames, within the
+    #: window, and /api/login answers 429 to that address until the window has
+    #: passed (kept in Redis when `redis_url` is set). A username is never locked
+    #: for everyone, so nobody can lock agents out (bot/console/login_limit.py).
     console_login_max_failures: int = 5
     console_login_max_failures_per_ip: int = 20
     console_login_window_s: int = 900
     #: Reverse proxies (comma-separated IPs) whose X-Forwarded-For names the
-    #: client; from any other peer the header is ignored.
+    #: client; from any other peer the header is ignored. Behind a proxy, list
+    #: it: otherwise every sign-in counts as the proxy's address, and one
+    #: address's failures throttle everyone.
     console_trusted_proxies: str = ""
     #: Review queue (console, `python -m bot.insights.review`): user messages
     #: whose intent confidence is below this are collected for review. Above the

@@ -85,7 +85,7 @@ def draft_from_slots(tracker: Tracker) -> store.TicketDraft:
 def request_key(tracker: Tracker) -> str | None:
     """The conversation and Rasa's id of the message being answered (None when Rasa gave none)."""
     message_id = (tracker.latest_message or {}).get("message_id")
-    return f"{tracker.sender_id}:{message_id}"[:160] if message_id else None
+    return store.request_key(tracker.sender_id, message_id) if message_id else None
 
 
 def open_and_hand_off(session: Session, draft: store.TicketDraft, settings: Settings) -> tuple[Ticket, HandoffDecision]:

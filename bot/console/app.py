@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import timedelta
-from functools import partial, wraps
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Dict, List, TypeVar
 
@@ -14,16 +14,18 @@ from aiohttp import web
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.console import security, sessions
+from bot.console import access, passwords, security, sessions
+from bot.console.access import Rule, declare
 from bot.console.login_limit import LimiterUnavailable, LoginLimiter, TooManyAttempts
 from bot.console.rasa_client import NotDelivered, RasaClient, RasaUnavailable
 from bot.console.serialize import agent_json, contacts_visible, masked_transcript, ticket_json
-from bot.console.transcript import transcript
+from bot.console.transcript import TicketConversation, ticket_conversation, transcript
 from bot.content.catalog import CONTENT_DIR
+from bot.privacy import Redaction, redact
 from bot.settings import Settings
 from bot.tickets import store
 from bot.tickets.database import Database, StoreUnavailable
-from bot.tickets.models import ASSIGNED, AWAY, ONLINE, OPEN, QUEUES, SENIOR_QUEUE, SUPERVISOR, Agent, Ticket, utcnow
+from bot.tickets.models import ASSIGNED, AWAY, ONLINE, OPEN, QUEUES, SENIOR_QUEUE, Agent, Ticket, utcnow
 from bot.widget.routes import widget_routes
 
 HERE = Path(__file__).resolve().parent
@@ -33,8 +35,6 @@ PRESENCE_WRITE_INTERVAL = timedelta(seconds=30)
 T = TypeVar("T")
 
 MESSAGES: Dict[str, str] = yaml.safe_load((HERE / "messages.yml").read_text(encoding="utf-8"))
-#: No agent sign-in: the login itself, the console's files, and the chat widget's demo page and files.
-PUBLIC_PATHS = ("/login", "/api/login", "/static/", "/health", "/widget")
 
 
 class ApiError(web.HTTPException):
@@ -64,63 +64,57 @@ async def errors(request: web.Request, handler: Callable) -> web.StreamResponse:
 
 
 @web.middleware
-async def signed_in(request: web.Request, handler: Callable) -> web.StreamResponse:
-    """Pages redirect to /login, API calls answer 401, unless the session is valid.
+async def guard(request: web.Request, handler: Callable) -> web.StreamResponse:
+    """The route's access rule (bot/console/access.py), checked before its handler runs.
 
-    API calls that change something with the session cookie must also carry the
-    sign-in's CSRF token (see bot/console/security.py); bearer-token clients need not.
+    Pages redirect to /login, API calls answer 401, unless the session is valid;
+    then an agent the rule does not let through gets 403 `not_allowed` (a page is
+    sent back to the queue). API calls that change something with the session
+    cookie must also carry the sign-in's CSRF token (see bot/console/security.py);
+    bearer-token clients need not.
     """
-    changes = request.path.startswith("/api/") and request.method not in ("GET", "HEAD")
+    api = request.path.startswith("/api/")
+    changes = api and request.method not in ("GET", "HEAD")
     if changes:
         # A cross-site form cannot send JSON without a preflight: a first CSRF guard
         # (sign-in included, so no other site can sign a browser into its account).
         if request.content_type != "application/json":
             raise ApiError(415, "json_required")
-    if request.path.startswith(PUBLIC_PATHS):
+    rule = access.rule_of(request)
+    if rule is Rule.PUBLIC:
         return await handler(request)
     console = request.app[CONSOLE]
     cookie = request.cookies.get(sessions.COOKIE)
     token = cookie or _bearer(request)
     agent = await console.db(partial(_touch, token=token))
     if agent is None:
-        if request.path.startswith("/api/"):
+        if api:
             raise ApiError(401, "not_signed_in")
         raise web.HTTPFound("/login")
     if changes and cookie and not security.csrf_matches(cookie, request.headers.get(security.CSRF_HEADER)):
         raise ApiError(403, "csrf")
     request["agent"], request["session_token"] = agent, token
+    number = await _ticket_number(request) if rule in access.TICKET_RULES else None
+
+    def allowed(session: Session) -> bool:
+        ticket = store.ticket_by_number(session, number) if number is not None else None
+        return access.allows(rule, session.get(Agent, agent["id"]), ticket)
+
+    if rule is not Rule.AGENT and not await console.db(allowed):
+        if api:
+            raise ApiError(403, "not_allowed")
+        raise web.HTTPFound("/")
     return await handler(request)
 
 
-def require_supervisor(handler: Callable) -> Callable:
-    """For supervisor-only routes (a handler or a Console method): other agents get 403 not_allowed."""
-
-    @wraps(handler)
-    async def guarded(*args: Any) -> web.StreamResponse:
-        request: web.Request = args[-1]
-        if request["agent"]["role"] != SUPERVISOR:
-            raise ApiError(403, "not_allowed")
-        return await handler(*args)
-
-    return guarded
-
-
-def require_access(handler: Callable) -> Callable:
-    """For /api/tickets/{number}/… routes that show the conversation: 403 not_allowed
-    unless the agent may read it (`store.may_access`: not another agent's conversation)."""
-
-    @wraps(handler)
-    async def guarded(*args: Any) -> web.StreamResponse:
-        request: web.Request = args[-1]
-        number, me = request.match_info["number"], request["agent"]["id"]
-
-        def check(session: Session) -> None:
-            store.require_access(store.ticket_by_number(session, number), session.get(Agent, me))
-
-        await request.app[CONSOLE].db(check)
-        return await handler(*args)
-
-    return guarded
+async def _ticket_number(request: web.Request) -> str:
+    """The ticket a ticket rule is about: the path's `{number}`, else the JSON body's `ticket`."""
+    number = request.match_info.get("number")
+    if number is None:
+        number = (await _json_body(request)).get("ticket")
+    if not isinstance(number, str):
+        raise ApiError(400, "bad_request")
+    return number
 
 
 def _bearer(request: web.Request) -> str | None:
@@ -154,14 +148,19 @@ async def _json_body(request: web.Request) -> Dict[str, Any]:
     return body
 
 
-async def _message_text(request: web.Request, key: str) -> str:
-    """The non-empty, not too long text under `key` of a JSON body."""
+async def _message_text(request: web.Request, key: str) -> Redaction:
+    """The non-empty, not too long text an agent wrote under `key` of a JSON body, its secrets hidden.
+
+    Replies and notes come through here: a card number, password, code or ID
+    number an agent pastes is replaced by the mask (`bot.privacy.redact`, as in
+    users' messages) before anything stores or sends it.
+    """
     text = str((await _json_body(request)).get(key) or "").strip()
     if not text:
         raise ApiError(400, "empty_message")
     if len(text) > MAX_MESSAGE_CHARS:
         raise ApiError(413, "message_too_long")
-    return text
+    return redact(text)
 
 
 class Console:
@@ -291,7 +290,6 @@ class Console:
 
         return web.json_response({"agents": await self.db(read)})
 
-    @require_supervisor
     async def agent_activity(self, request: web.Request) -> web.Response:
         """Supervisors: every active agent with when the console last saw them and how many conversations they handle."""
 
@@ -328,16 +326,17 @@ class Console:
             after = int(request.query.get("after", "-1"))
         except ValueError as error:
             raise ApiError(400, "bad_request") from error
-        def read(session: Session) -> tuple[str, bool]:
+
+        def read(session: Session) -> tuple[TicketConversation, bool]:
             ticket = self._ticket(session, number)
-            return ticket.conversation_id, contacts_visible(ticket, request["agent"])
+            return ticket_conversation(session, ticket), contacts_visible(ticket, request["agent"])
 
         conversation, visible = await self.db(read)
         try:
-            lines = transcript(await self.rasa.events(conversation))
+            events = await self.rasa.events(conversation.conversation_id)
         except RasaUnavailable as error:
             raise ApiError(502, "rasa_unavailable") from error
-        lines = [line for line in lines if line["seq"] > after]
+        lines = [line for line in transcript(events, conversation.window(events)) if line["seq"] > after]
         return web.json_response({"messages": lines if visible else masked_transcript(lines)})
 
     async def claim(self, request: web.Request) -> web.Response:
@@ -356,7 +355,7 @@ class Console:
 
     async def reply(self, request: web.Request) -> web.Response:
         number = request.match_info["number"]
-        text = await _message_text(request, "text")
+        message = await _message_text(request, "text")
 
         def check(session: Session) -> tuple[str, str]:
             ticket = self._ticket(session, number)
@@ -368,23 +367,23 @@ class Console:
         me = request["agent"]
         who = {"name": me["display_name"], "number": me["agent_number"], "username": me["username"]}
         try:
-            await self.rasa.say_as_agent(conversation, text, who, channel)
+            await self.rasa.say_as_agent(conversation, message.text, who, channel)
         except NotDelivered as error:
             raise ApiError(502, "not_delivered") from error
         except RasaUnavailable as error:
             raise ApiError(502, "rasa_unavailable") from error
-        return web.json_response({"ok": True})
+        return web.json_response({"ok": True, "redacted": list(message.kinds)})
 
     async def note(self, request: web.Request) -> web.Response:
         number = request.match_info["number"]
-        body = await _message_text(request, "body")
+        note = await _message_text(request, "body")
 
         def work(session: Session) -> Dict[str, Any]:
             ticket = self._ticket(session, number)
-            store.add_note(session, ticket, self._agent(session, request), body)
+            store.add_note(session, ticket, self._agent(session, request), note.text)
             return ticket_json(ticket, utcnow(), full=True, viewer=request["agent"])
 
-        return web.json_response({"ticket": await self.db(work)})
+        return web.json_response({"ticket": await self.db(work), "redacted": list(note.kinds)})
 
     async def transfer(self, request: web.Request) -> web.Response:
         number = request.match_info["number"]
@@ -458,8 +457,9 @@ def create_app(
     from bot.console.insights_routes import insights_routes  # imports this module's helpers
     from bot.console.review_routes import review_routes  # imports this module's helpers
 
-    app = web.Application(middlewares=[errors, signed_in], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(middlewares=[errors, guard], client_max_size=MAX_BODY_BYTES)
     login_limiter = login_limiter or LoginLimiter.from_settings(settings)
+    passwords.dummy_hash()  # made now: the first sign-in with an unknown username must not take longer
     console = Console(settings, database, rasa, login_limiter)
     app[CONSOLE] = console
 
@@ -470,31 +470,41 @@ def create_app(
     app.on_cleanup.append(close_clients)
     app.on_response_prepare.append(security.add_security_headers)
     app.on_response_prepare.append(_close_if_body_unread)
-    app.add_routes([
-        web.get("/health", console.health),
-        web.get("/login", console.login_page),
-        web.get("/", console.queue_page),
-        web.get("/tickets/{number}", console.ticket_page),
-        web.static("/static", HERE / "static"),
-        web.post("/api/login", console.login),
-        web.post("/api/logout", console.logout),
-        web.get("/api/me", console.me),
-        web.post("/api/presence", console.presence),
-        web.get("/api/queue", console.queue),
-        web.get("/api/agents", console.agents),
-        web.get("/api/agents/activity", console.agent_activity),
-        web.get("/api/canned", console.canned),
-        web.get("/api/tickets/{number}", console.ticket),
-        web.get("/api/tickets/{number}/transcript", require_access(console.ticket_transcript)),
-        web.post("/api/tickets/{number}/claim", console.claim),
-        web.post("/api/tickets/{number}/reply", console.reply),
-        web.post("/api/tickets/{number}/notes", console.note),
-        web.post("/api/tickets/{number}/transfer", console.transfer),
-        web.post("/api/tickets/{number}/resolve", console.resolve),
+    # Each route with who may call it (bot/console/access.py); `guard` checks it before the handler runs.
+    access.register(app, [
+        *declare(Rule.PUBLIC,
+                 web.get("/health", console.health),
+                 web.get("/login", console.login_page),
+                 web.static("/static", HERE / "static"),
+                 web.post("/api/login", console.login),
+                 *widget_routes(settings)),
+        *declare(Rule.AGENT,
+                 web.get("/", console.queue_page),
+                 web.get("/tickets/{number}", console.ticket_page),  # the page's data comes from the API
+                 web.post("/api/logout", console.logout),
+                 web.get("/api/me", console.me),
+                 web.post("/api/presence", console.presence),
+                 web.get("/api/queue", console.queue),
+                 web.get("/api/agents", console.agents),
+                 web.get("/api/canned", console.canned)),
+        *declare(Rule.QUEUE,
+                 web.post("/api/tickets/{number}/claim", console.claim)),
+        *declare(Rule.TICKET,
+                 web.get("/api/tickets/{number}", console.ticket),
+                 web.get("/api/tickets/{number}/transcript", console.ticket_transcript),
+                 web.post("/api/tickets/{number}/notes", console.note),
+                 # Acting on the conversation also needs its handler or a supervisor (store.require_handler).
+                 web.post("/api/tickets/{number}/reply", console.reply),
+                 web.post("/api/tickets/{number}/transfer", console.transfer),
+                 web.post("/api/tickets/{number}/resolve", console.resolve)),
+        *declare(Rule.SUPERVISOR,
+                 web.get("/api/agents/activity", console.agent_activity)),
         *insights_routes(app, settings),
         *review_routes(console),
-        *widget_routes(settings),
     ])
+    missing = access.undeclared(app)
+    if missing:
+        raise RuntimeError(f"console routes without an access rule: {', '.join(missing)}")
     return app
 
 

@@ -13,13 +13,13 @@ from typing import Any, Awaitable, Callable, Iterable, List
 from aiohttp import web
 from sqlalchemy.engine import Engine
 
-from bot.console.app import CONSOLE, ApiError, Console, require_supervisor
+from bot.console.access import Declared, Rule, declare
+from bot.console.app import CONSOLE, ApiError, Console
 from bot.insights import exports
 from bot.insights.analytics import insights
 from bot.insights.events_table import read_engine
 from bot.insights.period import BadPeriod, Period, today_in
 from bot.tickets.database import StoreUnavailable
-from bot.tickets.models import SUPERVISOR
 
 EXPORT_CONTENT_TYPES = {"csv": "text/csv", "json": "application/json"}
 CHUNK_BYTES = 256 * 1024
@@ -71,18 +71,15 @@ async def _in_thread(request: web.Request, work: Callable[[Any, Any], Any]) -> A
 
 
 def supervisor_page(template: str) -> Callable[[web.Request], Awaitable[web.Response]]:
-    """A page for supervisors only (analytics; the review queue, whose data bot/console/review_routes.py
-    serves); other agents are sent back to the queue."""
+    """A supervisors' page (analytics; the review queue, whose data bot/console/review_routes.py serves);
+    the access rule sends other agents back to the queue."""
 
     async def page(request: web.Request) -> web.Response:
-        if request["agent"]["role"] != SUPERVISOR:
-            raise web.HTTPFound("/")
         return request.app[CONSOLE].page(template, agent=request["agent"])
 
     return page
 
 
-@require_supervisor
 async def figures(request: web.Request) -> web.Response:
     console = request.app[CONSOLE]
     period = _period(request, console)
@@ -108,7 +105,6 @@ def _write_export(connection: Any, session: Any, kind: str, fmt: str, period: Pe
     return spool
 
 
-@require_supervisor
 async def export(request: web.Request) -> web.StreamResponse:
     kind, fmt = request.match_info["kind"], request.match_info["format"]
     if kind not in exports.KINDS or fmt not in exports.FORMATS:
@@ -138,7 +134,7 @@ async def export(request: web.Request) -> web.StreamResponse:
     return response
 
 
-def insights_routes(app: web.Application, settings: Any) -> List[web.RouteDef]:
+def insights_routes(app: web.Application, settings: Any) -> List[Declared]:
     """The routes, with the events reader they need set up on `app`."""
     reader = EventsReader(settings.conversations_url)
     app[EVENTS] = reader
@@ -147,9 +143,10 @@ def insights_routes(app: web.Application, settings: Any) -> List[web.RouteDef]:
         reader.dispose()
 
     app.on_cleanup.append(close)
-    return [
+    return declare(
+        Rule.SUPERVISOR,
         web.get("/insights", supervisor_page("insights.html")),
         web.get("/review", supervisor_page("review.html")),
         web.get("/api/insights", figures),
         web.get("/api/insights/export/{kind}.{format}", export),
-    ]
+    )

@@ -1,25 +1,31 @@
-"""The sign-in throttle: failed sign-ins counted per username and per client address.
+"""The sign-in throttle: failed sign-ins counted per (username, client address) and per client address.
 
-After `max_per_user` failures for one username, or `max_per_ip` from one
-address, within `window_s` seconds, every sign-in with that username or from
-that address is refused — the right password too — until enough of those
-failures are older than the window.
+After `max_per_user` failures for one username from one address, or
+`max_per_ip` from one address (any usernames), within `window_s` seconds,
+every such sign-in is refused — the right password too — until enough of those
+failures are older than the window. A username is never locked as such: an
+attacker who guesses an agent's password locks only their own address out,
+not the agent (nor, behind a proxy, everyone: the address is the client's, see
+`security.client_ip` and `Settings.console_trusted_proxies`). An IPv6 client
+counts by its /64 network (one host is given a whole /64, so counting its single
+addresses would let it guess without limit).
 
 An attempt is counted *before* the password is checked, so a burst of
 concurrent guesses cannot slip in between a check and its count; a successful
-sign-in then takes its own attempt back and clears the username's failures.
+sign-in then takes its own attempt back and clears the pair's failures.
 A refused (429) attempt is not counted, so retrying does not prolong the wait.
 
 Counts live in Redis when `redis_url` is set (several console processes share
 them; sorted sets of attempt times, one Lua script checks and counts, keys
 expire with the window), else in this process's memory (at most `max_keys`
-usernames and addresses, the least recently used forgotten first). When Redis
+pairs and addresses, the least recently used forgotten first). When Redis
 does not answer, the attempt is refused (`LimiterUnavailable`): no Redis must
 not mean unlimited guesses.
 """
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
 import math
 import secrets
@@ -34,7 +40,7 @@ from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-# KEYS: the username's key, the address's key. ARGV: now, window, attempt id, username limit, address limit.
+# KEYS: the (username, address) pair's key, the address's key. ARGV: now, window, attempt id, username limit, address limit.
 # Returns "0" after counting the attempt, else the seconds to wait (a string: Lua numbers would be truncated).
 _CHECK_AND_COUNT = """
 local now, window = tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -55,6 +61,19 @@ for i, key in ipairs(KEYS) do
 end
 return '0'
 """
+
+
+def client_key(ip: str) -> str:
+    """What one client's failures are counted under: its IPv4 address, its IPv6 /64 network."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
 
 
 class TooManyAttempts(Exception):
@@ -105,9 +124,11 @@ class LoginLimiter:
         return cls(**options)
 
     def _keys(self, username: str, ip: str) -> Tuple[str, str]:
+        """The keys of the (username, address) pair and of the address."""
+        address = client_key(ip)
         # Hashed: a username is whatever the request sent, of any length.
-        user = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
-        return f"{self.prefix}user:{user}", f"{self.prefix}ip:{ip}"
+        pair = hashlib.sha256(f"{username.strip().lower()}\n{address}".encode()).hexdigest()[:32]
+        return f"{self.prefix}pair:{pair}", f"{self.prefix}ip:{address}"
 
     async def begin(self, username: str, ip: str) -> Attempt:
         """Counts a sign-in attempt; raises TooManyAttempts or LimiterUnavailable instead if it may not be made."""
@@ -127,7 +148,7 @@ class LoginLimiter:
         return attempt
 
     async def succeeded(self, attempt: Attempt) -> None:
-        """The password was right: clears the username's failures and takes the attempt off the address's."""
+        """The password was right: clears the pair's failures and takes the attempt off the address's."""
         if not self.redis_url:
             self._memory.pop(attempt.user_key, None)
             entries = self._memory.get(attempt.ip_key, [])

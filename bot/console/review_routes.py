@@ -22,15 +22,17 @@ from typing import Any, Callable, Dict, List
 from aiohttp import web
 from sqlalchemy.orm import Session
 
-from bot.console.app import ApiError, Console, _json_body, require_supervisor
+from bot.console.access import Declared, Rule, declare
+from bot.console.app import ApiError, Console, _json_body
 from bot.console.insights_routes import EVENTS
 from bot.console.rasa_client import RasaUnavailable
+from bot.console.transcript import TicketConversation, ticket_conversation
 from bot.content.catalog import intent_title
 from bot.insights import review_export, review_queue
 from bot.insights.nlu_labels import BadLabel, domain_labels
 from bot.insights.period import BadPeriod, Period, today_in
 from bot.tickets import store
-from bot.tickets.models import REVIEW_STATUSES, Agent
+from bot.tickets.models import REVIEW_STATUSES
 
 #: Days listed when the request names no period.
 DEFAULT_DAYS = 7
@@ -67,13 +69,12 @@ def _item_id(request: web.Request) -> int:
     return item_id
 
 
-def review_routes(console: Console) -> List[web.RouteDef]:
+def review_routes(console: Console) -> List[Declared]:
     """The review queue's routes for `console` (see the module's table)."""
     def me(request: web.Request) -> int:
         return request["agent"]["id"]
 
     @_refusals
-    @require_supervisor
     async def list_items(request: web.Request) -> web.Response:
         settings = console.settings
         period = Period.from_query(dict(request.query), settings.service_timezone,
@@ -105,17 +106,18 @@ def review_routes(console: Console) -> List[web.RouteDef]:
         if not isinstance(number, str) or not isinstance(seq, int) or isinstance(seq, bool):
             raise ApiError(400, "bad_request")
 
-        def conversation_of(session: Session) -> str:
-            ticket = store.ticket_by_number(session, number)
-            store.require_access(ticket, session.get(Agent, me(request)))
-            return ticket.conversation_id
+        def conversation_of(session: Session) -> TicketConversation:
+            # Readable: the access rule said so.
+            return ticket_conversation(session, store.ticket_by_number(session, number))
 
         conversation = await console.db(conversation_of)
         try:
-            events = await console.rasa.events(conversation)
+            events = await console.rasa.events(conversation.conversation_id)
         except RasaUnavailable as error:
             raise ApiError(502, "rasa_unavailable") from error
-        message = review_queue.user_message_at(events, seq, conversation)
+        if seq not in conversation.window(events):  # a message of another ticket's conversation
+            raise ApiError(404, "message_not_found")
+        message = review_queue.user_message_at(events, seq, conversation.conversation_id)
 
         def work(session: Session) -> Dict[str, Any]:
             item = review_queue.flag(session, message, me(request))
@@ -124,7 +126,6 @@ def review_routes(console: Console) -> List[web.RouteDef]:
         return web.json_response({"item": await console.db(work)})
 
     @_refusals
-    @require_supervisor
     async def correct(request: web.Request) -> web.Response:
         item_id, body = _item_id(request), await _json_body(request)
         labels = domain_labels()
@@ -144,7 +145,6 @@ def review_routes(console: Console) -> List[web.RouteDef]:
         return web.json_response({"item": await console.db(work)})
 
     @_refusals
-    @require_supervisor
     async def dismiss(request: web.Request) -> web.Response:
         item_id = _item_id(request)
         body = await _json_body(request) if request.can_read_body else {}
@@ -156,7 +156,6 @@ def review_routes(console: Console) -> List[web.RouteDef]:
 
         return web.json_response({"item": await console.db(work)})
 
-    @require_supervisor
     async def labels(request: web.Request) -> web.Response:
         """What a correction may use: the domain's intents (FAQ topics as faq/<topic>) and entities."""
         known = domain_labels()
@@ -165,7 +164,6 @@ def review_routes(console: Console) -> List[web.RouteDef]:
                                   "entities": sorted(known.entities)})
 
     @_refusals
-    @require_supervisor
     async def export(request: web.Request) -> web.Response:
         def work(session: Session) -> review_export.Export:
             training, held_out = review_export.known_texts(leave_out=review_export.DEFAULT_OUT)
@@ -180,10 +178,11 @@ def review_routes(console: Console) -> List[web.RouteDef]:
                      "X-Review-Left-Out": str(len(result.left_out))})
 
     return [
-        web.get("/api/review", list_items),
-        web.post("/api/review/flag", flag),
-        web.post("/api/review/{id}/correct", correct),
-        web.post("/api/review/{id}/dismiss", dismiss),
-        web.get("/api/review/labels", labels),
-        web.get("/api/review/export.yml", export),
+        *declare(Rule.TICKET, web.post("/api/review/flag", flag)),  # the ticket named by the body's `ticket`
+        *declare(Rule.SUPERVISOR,
+                 web.get("/api/review", list_items),
+                 web.post("/api/review/{id}/correct", correct),
+                 web.post("/api/review/{id}/dismiss", dismiss),
+                 web.get("/api/review/labels", labels),
+                 web.get("/api/review/export.yml", export)),
     ]

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.console.passwords import verify_password
+from bot.console.passwords import dummy_hash, verify_password
 from bot.tickets.models import ONLINE, Agent, AgentSession, utcnow
 
 COOKIE = "okpay_console"
@@ -19,10 +19,15 @@ def _digest(token: str) -> str:
 
 
 def authenticate(session: Session, username: str, password: str) -> Agent | None:
+    """The active agent whose password this is, else None.
+
+    The password is verified whether or not the username exists (against
+    `dummy_hash` when it does not) or the account is active: every sign-in
+    costs one Argon2 verification, so its time does not tell which usernames exist.
+    """
     agent = session.execute(select(Agent).where(Agent.username == username)).scalar_one_or_none()
-    if agent is None or not agent.active or not verify_password(agent.password_hash, password):
-        return None
-    return agent
+    valid = verify_password(agent.password_hash if agent is not None else dummy_hash(), password)
+    return agent if agent is not None and agent.active and valid else None
 
 
 def start_session(session: Session, agent: Agent, hours: float, now: datetime | None = None) -> str:

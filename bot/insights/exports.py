@@ -4,7 +4,9 @@ Secrets never reach the stores (bot/privacy); contacts do, and leave here
 masked as agents who do not handle a conversation see them: the ticket's
 phone and e-mail, and any phone number or e-mail address in a message, a
 description or a comment. Rows come out one by one, so a month of messages
-streams instead of being built in memory.
+streams instead of being built in memory. CSV cells that a spreadsheet would
+run as a formula (a user's "=HYPERLINK(…)") are written as text
+(`bot.insights.csv_cells`); JSON keeps the texts as they are.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot.console.serialize import step_labels
 from bot.events import external_intent
 from bot.insights.analytics import ticket_filter
+from bot.insights.csv_cells import safe_cell
 from bot.insights.events_table import events, in_period
 from bot.insights.period import Period, channel_of
 from bot.privacy import mask_contact, mask_contacts
@@ -95,12 +98,16 @@ def conversation_rows(connection: Connection, period: Period, tz: str) -> Iterat
 
 
 def as_csv(rows: Iterable[Dict[str, Any]], fields: List[str]) -> Iterator[str]:
-    """CSV text in pieces: a header, then a line per row (lists joined with '; ')."""
+    """CSV text in pieces: a header, then a line per row (lists joined with '; ').
+
+    Every cell is one a spreadsheet shows as text, not runs as a formula (`csv_cells.safe_cell`).
+    """
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow({key: "; ".join(value) if isinstance(value, list) else value for key, value in row.items()})
+        writer.writerow({key: safe_cell("; ".join(value) if isinstance(value, list) else value)
+                         for key, value in row.items()})
         if buffer.tell() > 64 * 1024:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -89,6 +89,15 @@ class TicketDraft:
     request_key: str | None = None
 
 
+#: Longest `Ticket.request_key` (the column's size).
+REQUEST_KEY_CHARS = 160
+
+
+def request_key(conversation_id: str, message_id: str) -> str:
+    """The `request_key` of a ticket opened by Rasa's user message `message_id` of the conversation."""
+    return f"{conversation_id}:{message_id}"[:REQUEST_KEY_CHARS]
+
+
 def _record(session: Session, ticket: Ticket, kind: str, now: datetime, **values: object) -> None:
     session.add(TicketEvent(ticket=ticket, kind=kind, created_at=now, **values))
 
@@ -172,6 +181,13 @@ def tickets_for_user(session: Session, conversation_id: str, limit: int = 3) -> 
             .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)
         ).scalars()
     )
+
+
+def conversation_tickets(session: Session, conversation_id: str) -> List[Ticket]:
+    """Every ticket of the conversation, oldest first."""
+    return list(session.execute(
+        select(Ticket).where(Ticket.conversation_id == conversation_id).order_by(Ticket.created_at, Ticket.id)
+    ).scalars())
 
 
 def active_ticket(session: Session, conversation_id: str) -> Ticket | None:
@@ -263,15 +279,17 @@ def claim(session: Session, ticket_id: int, agent: Agent, capacity: int, now: da
 #
 # - Every agent serves the general queue; the senior queue only senior agents
 #   and supervisors (`serves`): they see its waiting tickets and may claim them.
-# - An agent may read a conversation (its transcript) and write notes on a
-#   ticket waiting in a queue they serve, on their own tickets (handled now or
-#   before), and on tickets nobody handled (recorded for a later reply,
-#   cancelled), not on another agent's (`may_access`). A supervisor may on all.
+# - An agent may read a ticket (its fields, internal notes, history and
+#   transcript) and write notes on it when it waits in a queue they serve, when
+#   they handle it or handled it before (claimed or were transferred it, also
+#   once resolved or passed on), or when no agent ever had it (recorded for a
+#   later reply, cancelled before a claim); never another agent's conversation
+#   (`may_access`). A supervisor may on all.
 # - Only the agent handling a conversation, or a supervisor, may reply to it,
 #   transfer it or resolve it (`require_handler`); tickets recorded for a later
-#   reply are resolved by any agent.
-# - Supervisor-only console routes check the role themselves (`require_supervisor`
-#   in bot/console/app.py).
+#   reply are resolved by any agent who may read them.
+# - Each console route declares the least a caller needs (bot/console/access.py):
+#   signed in, serving the ticket's queue, `may_access` on the ticket, supervisor.
 
 
 def serves(agent: Agent, queue: str) -> bool:
@@ -279,13 +297,20 @@ def serves(agent: Agent, queue: str) -> bool:
     return queue != SENIOR_QUEUE or agent.senior or agent.is_supervisor
 
 
+def handled_by(ticket: Ticket, agent: Agent) -> bool:
+    """Whether `agent` handles the ticket's conversation or did before (a claim or a transfer to them)."""
+    return ticket.assigned_agent_id == agent.id or any(
+        event.kind == ASSIGNED_TO and event.agent_id == agent.id for event in ticket.history)
+
+
 def may_access(ticket: Ticket, agent: Agent) -> bool:
-    """Whether `agent` may read the ticket's conversation and note on it (see the rules above)."""
-    if agent.is_supervisor:
+    """Whether `agent` may read the ticket and its conversation and note on it (see the rules above)."""
+    if agent.is_supervisor or handled_by(ticket, agent):
         return True
-    if ticket.assigned_agent_id is not None:
-        return ticket.assigned_agent_id == agent.id
-    return ticket.status != QUEUED or serves(agent, ticket.queue)
+    if ticket.status == QUEUED:  # waiting (again, after a transfer to the queue): for whoever may claim it
+        return serves(agent, ticket.queue)
+    # Otherwise only if no agent ever had it: never another agent's conversation, now or resolved.
+    return ticket.assigned_agent_id is None and not any(event.kind == ASSIGNED_TO for event in ticket.history)
 
 
 def require_access(ticket: Ticket, agent: Agent) -> None:

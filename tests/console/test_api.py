@@ -4,9 +4,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from bot.tickets.models import AgentSession, Ticket, utcnow
+from bot.privacy import MASK
+from bot.tickets.models import AgentSession, Ticket, TicketEvent, utcnow
 from tests.console.conftest import run, sign_in
 from tests.ticket_factories import make_agent, make_ticket
 
@@ -176,3 +177,28 @@ def test_logout_ends_the_session_and_goes_away(console_settings, console_db, wor
         assert (await client.get("/api/me")).status == 401
 
     run(console_settings, console_db, scenario)
+
+
+def test_secrets_an_agent_pastes_are_hidden_before_a_reply_is_sent_or_a_note_stored(console_settings, console_db,
+                                                                                     world):
+    card, password = "4111 1111 1111 1111", "abc12345"
+
+    async def scenario(client, rasa):
+        await sign_in(client, "li")
+        number = world["queued"]
+        await client.post(f"/api/tickets/{number}/claim", json={})
+        reply = await client.post(f"/api/tickets/{number}/reply", json={"text": f"您的卡号 {card} 已登记，密码是{password}"})
+        assert (await reply.json())["redacted"] == ["bank_card", "password"]
+        sent = rasa.called("say_as_agent")[0][1]
+        assert sent == f"您的卡号 {MASK} 已登记，密码是{MASK}"
+        lines = (await (await client.get(f"/api/tickets/{number}/transcript")).json())["messages"]
+        assert card not in str(lines) and MASK in lines[-1]["text"]
+        noted = await (await client.post(f"/api/tickets/{number}/notes", json={"body": f"用户卡号 {card}"})).json()
+        assert noted["redacted"] == ["bank_card"] and noted["ticket"]["notes"][-1]["body"] == f"用户卡号 {MASK}"
+        plain = await (await client.post(f"/api/tickets/{number}/notes", json={"body": "已核实身份"})).json()
+        assert plain["redacted"] == [] and plain["ticket"]["notes"][-1]["body"] == "已核实身份"
+
+    run(console_settings, console_db, scenario)
+    with console_db.session() as session:
+        stored = " ".join(body for (body,) in session.execute(select(TicketEvent.body)).all() if body)
+    assert card not in stored and card.replace(" ", "") not in stored and password not in stored

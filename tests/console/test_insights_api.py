@@ -4,14 +4,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from bot.insights.events_table import events as events_table
 from bot.settings import Settings
 from bot.tickets.models import SUPERVISOR, Rating, Ticket
 from tests.console.conftest import run, sign_in
-from tests.insights.generated import Script, utc, write
+from tests.insights.generated import Script, rows_of, user, utc, write
 from tests.ticket_factories import make_agent
 
 SCRIPTS = ([Script("solved", "payment_failed", steps=2)] * 3 + [Script("ticket", "withdraw", steps=3, rating=4)] * 2
@@ -149,3 +151,32 @@ def test_a_database_that_is_down_is_a_clear_503(settings, world, tmp_path):
         assert (await response.json())["error"] == "store_unavailable"
 
     run(broken, world, scenario)
+
+
+def test_a_formula_in_a_users_message_or_a_ticket_is_text_in_the_csv_exports(settings, world):
+    link = '=HYPERLINK("http://x","点我")'
+    with world.session() as session:
+        message = user(link, "nlu_fallback", message_id="formula-1")
+        message.timestamp = utc(2026, 10, 15).timestamp()
+        session.execute(events_table.insert(), list(rows_of("widget:formula-user", [message])))
+        ticket = session.query(Ticket).order_by(Ticket.id).first()
+        ticket.description, ticket.amount, ticket.txn_time = "\u3000" + link, Decimal("-12.50"), "@SUM(A1)"
+
+    async def download(client, kind, fmt):
+        response = await client.get(f"/api/insights/export/{kind}.{fmt}?{OCTOBER}")
+        assert response.status == 200
+        return (await response.read()).decode("utf-8-sig")
+
+    async def scenario(client, rasa):
+        await sign_in(client, "boss")
+        messages = list(csv.DictReader(io.StringIO(await download(client, "conversations", "csv"))))
+        assert [row["text"] for row in messages if row["conversation_id"] == "widget:formula-user"] == ["'" + link]
+        assert not any(row[field].startswith(("=", "+", "-", "@")) for row in messages for field in row)
+        tickets = list(csv.DictReader(io.StringIO(await download(client, "tickets", "csv"))))
+        first = tickets[0]
+        assert first["description"] == "'\u3000" + link and first["txn_time"] == "'@SUM(A1)"
+        assert first["amount"] == "-12.50"  # a number stays a number
+        raw = json.loads(await download(client, "tickets", "json"))["tickets"][0]
+        assert raw["description"] == "\u3000" + link  # JSON is not a spreadsheet: the text as it is
+
+    run(settings, world, scenario)

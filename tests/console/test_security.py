@@ -8,8 +8,10 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
+from bot.console import sessions
 from bot.console.app import HERE as CONSOLE_DIR
-from bot.console.login_limit import LoginLimiter
+from bot.console.login_limit import LoginLimiter, TooManyAttempts, client_key
+from bot.console.passwords import dummy_hash, verify_password
 from bot.console.security import CSRF_COOKIE, csrf_token
 from bot.settings import Settings
 from bot.tickets import store
@@ -127,7 +129,7 @@ def test_secure_cookies_when_the_setting_says_so(console_db, world):
 
 
 # ---------------------------------------------------------------- sign-in throttle
-def test_five_failures_lock_the_username_until_the_window_passes(console_settings, console_db, world):
+def test_five_failures_lock_the_username_from_that_address_until_the_window_passes(console_settings, console_db, world):
     clock = Clock()
     limiter = LoginLimiter.from_settings(console_settings, clock=clock)
     assert (limiter.max_per_user, limiter.max_per_ip, limiter.window_s) == (5, 20, 900)
@@ -149,7 +151,7 @@ def test_five_failures_lock_the_username_until_the_window_passes(console_setting
     run(console_settings, console_db, scenario, login_limiter=limiter)
 
 
-def test_a_successful_sign_in_clears_the_usernames_failures(console_settings, console_db, world):
+def test_a_successful_sign_in_clears_the_pairs_failures(console_settings, console_db, world):
     limiter = LoginLimiter.from_settings(console_settings, clock=Clock())
 
     async def scenario(client, rasa):
@@ -193,6 +195,74 @@ def test_behind_a_trusted_proxy_the_forwarded_address_counts(console_db, world):
         assert colleague.status == 200
 
     run(settings, console_db, scenario, login_limiter=limiter)
+
+
+def test_an_attacker_cannot_lock_an_agent_out_behind_a_trusted_proxy(console_db, world):
+    settings = Settings(database_url=console_db.url, console_trusted_proxies="127.0.0.1")
+    limiter = LoginLimiter.from_settings(settings, clock=Clock())
+
+    def via_proxy(client_address, forged="198.51.100.1"):  # what the client wrote, then what the proxy added
+        return {"X-Forwarded-For": f"{forged}, {client_address}"}
+
+    async def scenario(client, rasa):
+        for n in range(5):  # a new forged address each time: the proxy's hop is the one that counts
+            await fail_sign_in(client, "li", **via_proxy("203.0.113.7", forged=f"198.51.100.{n}"))
+        right = {"username": "li", "password": PASSWORD}
+        assert (await client.post("/api/login", json=right, headers=via_proxy("203.0.113.7"))).status == 429
+        assert (await client.post("/api/login", json=right, headers=via_proxy("203.0.113.8"))).status == 200
+        # Spraying every username from one address locks that address, never the agents.
+        for n in range(15):
+            await fail_sign_in(client, ("wang", "chen", "boss")[n % 3], **via_proxy("203.0.113.9"))
+        await fail_sign_in(client, "wang", status=429, **via_proxy("203.0.113.9"))
+        for username in ("li", "wang", "chen", "boss"):
+            response = await client.post("/api/login", json={"username": username, "password": PASSWORD},
+                                         headers=via_proxy("192.0.2.44"))
+            assert response.status == 200, username
+
+    run(settings, console_db, scenario, login_limiter=limiter)
+
+
+def test_an_ipv6_client_counts_as_its_64_network():
+    limiter = LoginLimiter(clock=Clock())
+
+    async def attempts():
+        for n in range(5):  # one host has a whole /64: a new address each time changes nothing
+            await limiter.begin("li", f"2001:db8:1:2::{n + 1:x}")
+        with pytest.raises(TooManyAttempts):
+            await limiter.begin("li", "2001:db8:1:2:ffff::9")
+        await limiter.begin("li", "2001:db8:1:3::1")  # another network
+        for _ in range(5):
+            await limiter.begin("wang", "::ffff:192.0.2.7")  # an IPv4 client seen through IPv6
+        with pytest.raises(TooManyAttempts):
+            await limiter.begin("wang", "192.0.2.7")
+
+    asyncio.run(attempts())
+    assert client_key("2001:db8:1:2:abcd::1") == "2001:db8:1:2::/64" and client_key("not an address") == "not an address"
+
+
+def test_unknown_and_known_usernames_cost_the_same_password_verification(console_settings, console_db, world,
+                                                                        monkeypatch):
+    with console_db.session() as session:
+        make_agent(session, "gone").active = False
+        hashes = {a.username: a.password_hash for a in session.execute(select(Agent)).scalars()}
+    verified = []
+
+    def recording(password_hash, password):
+        verified.append(password_hash)
+        return verify_password(password_hash, password)
+
+    monkeypatch.setattr(sessions, "verify_password", recording)
+
+    async def scenario(client, rasa):
+        answers = []
+        for username, password in (("nobody", "wrong-password"), ("li", "wrong-password"), ("gone", PASSWORD),
+                                   ("nobody", PASSWORD)):
+            response = await client.post("/api/login", json={"username": username, "password": password})
+            answers.append((response.status, await response.json()))
+        assert all(answer == answers[0] for answer in answers) and answers[0][0] == 401
+        assert verified == [dummy_hash(), hashes["li"], hashes["gone"], dummy_hash()]  # one verification each
+
+    run(console_settings, console_db, scenario)
 
 
 def test_the_memory_throttle_stays_bounded():
@@ -262,7 +332,7 @@ def test_only_the_handling_agent_or_a_supervisor_acts_on_a_held_conversation(con
             assert refused.status == 403 and (await refused.json())["error"] == "not_allowed", action
         transcript = await client.get(f"/api/tickets/{number}/transcript")
         assert transcript.status == 403 and (await transcript.json())["error"] == "not_allowed"
-        assert (await client.get(f"/api/tickets/{number}")).status == 200  # who has it, not what was said
+        assert (await client.get(f"/api/tickets/{number}")).status == 403  # nor its fields, notes and history
         assert rasa.calls == []
 
         client.session.cookie_jar.clear()
