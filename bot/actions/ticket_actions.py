@@ -83,9 +83,9 @@ def draft_from_slots(tracker: Tracker) -> store.TicketDraft:
 
 
 def request_key(tracker: Tracker) -> str | None:
-    """The conversation and Rasa's id of the message being answered (None when Rasa gave none)."""
-    message_id = (tracker.latest_message or {}).get("message_id")
-    return store.request_key(tracker.sender_id, message_id) if message_id else None
+    """The key of the message being answered: its request id, or Rasa's message id (`store.message_request_key`)."""
+    latest = tracker.latest_message or {}
+    return store.message_request_key(tracker.sender_id, latest.get("message_id"), latest.get("metadata"))
 
 
 def open_and_hand_off(session: Session, draft: store.TicketDraft, settings: Settings) -> tuple[Ticket, HandoffDecision]:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from bot.events import external_intent
 from bot.tickets.models import Ticket
-from bot.tickets.store import conversation_tickets, request_key
+from bot.tickets.store import conversation_tickets, message_request_key
 
 USER, BOT, AGENT, SYSTEM = "user", "bot", "agent", "system"
 #: What a channel sends when the user sends something it cannot read (bot/channels/common.py).
@@ -113,9 +113,9 @@ def _request_at(events: Sequence[Dict[str, Any]], conversation_id: str, opening:
     """Index of the user message that asked for the ticket (-1: none before it was created)."""
     if opening.request_key:
         for seq, event in enumerate(events):
-            message_id = event.get("message_id")
-            if (event.get("event") == "user" and message_id
-                    and request_key(conversation_id, str(message_id)) == opening.request_key):
+            if event.get("event") == "user" and opening.request_key in (
+                    message_request_key(conversation_id, event.get("message_id"), event.get("metadata")),
+                    message_request_key(conversation_id, event.get("message_id"), None)):
                 return seq
     created = opening.created_at.timestamp()
     before = [seq for seq, event in enumerate(events)

@@ -12,7 +12,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import List, Sequence
+from typing import Any, Dict, List, Sequence
 
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -93,9 +93,28 @@ class TicketDraft:
 REQUEST_KEY_CHARS = 160
 
 
+#: The metadata key under which channels keep a message's request id (bot.runtime.message_guard.REQUEST_ID):
+#: the balancer's `X-Request-Id`, or a WeChat or Telegram delivery key, the same when the message is re-sent.
+REQUEST_ID_KEY = "request_id"
+
+
 def request_key(conversation_id: str, message_id: str) -> str:
     """The `request_key` of a ticket opened by Rasa's user message `message_id` of the conversation."""
     return f"{conversation_id}:{message_id}"[:REQUEST_KEY_CHARS]
+
+
+def message_request_key(conversation_id: str, message_id: str | None, metadata: Dict[str, Any] | None
+                        ) -> str | None:
+    """The `request_key` of a ticket opened by a user message (a user event or Rasa's `latest_message`).
+
+    Its request id when it has one: a message re-sent to another replica gets a new Rasa message id
+    (chosen by each process) but keeps the request id, so it finds the ticket it opened the first
+    time instead of opening a second. Rasa's message id otherwise; None when there is neither.
+    """
+    request_id = (metadata or {}).get(REQUEST_ID_KEY)
+    if isinstance(request_id, str) and request_id:
+        return request_key(conversation_id, f"req:{request_id}")
+    return request_key(conversation_id, str(message_id)) if message_id else None
 
 
 def _record(session: Session, ticket: Ticket, kind: str, now: datetime, **values: object) -> None:

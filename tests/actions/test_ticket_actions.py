@@ -226,3 +226,21 @@ def test_the_same_message_processed_again_does_not_open_a_second_ticket(make_tra
     queued = [m for m in dispatcher.messages if m["response"] == "utter_ticket_queued"]
     assert len(queued) == 2 and queued[0]["queue_position"] == queued[1]["queue_position"] == 1
     assert run("msg-2") != first  # another message is another request
+
+
+def test_a_message_resent_to_another_replica_does_not_open_a_second_ticket(make_tracker, dispatcher, ticket_db,
+                                                                           agent_online):
+    """The other replica gives the message a new Rasa message id; the balancer's request id stays the same."""
+
+    def run(message_id, request_id):
+        tracker = make_tracker(intent="out_of_scope", slots=FORM_ANSWERS)
+        tracker.latest_message["message_id"] = message_id
+        tracker.latest_message["metadata"] = {"request_id": request_id}
+        return slots_of(ActionOpenTicket().run(dispatcher, tracker, {}))["ticket_number"]
+
+    first = run("replica-1-id", "nginx-req-7")
+    assert run("replica-2-id", "nginx-req-7") == first
+    with ticket_db.session() as session:
+        keys = [t.request_key for t in session.execute(select(Ticket)).scalars().all()]
+    assert keys == ["test-user:req:nginx-req-7"]
+    assert run("replica-2-id", "nginx-req-8") != first  # a new request is a new ticket
