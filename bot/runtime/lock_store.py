@@ -12,6 +12,12 @@ the key an expiry, so a lock left by a killed replica disappears by itself.
 Rasa also waits a whole second between two looks at a busy lock; a burst of
 messages to one conversation then takes a second per message. Both stores
 here look every `POLL_INTERVAL_S` instead.
+
+A held lock is renewed while its turn runs (every third of its lifetime): in
+Rasa's lock a turn longer than the lifetime (a slow database, retry pauses)
+loses its ticket, a second turn of the same conversation starts, and Rasa's
+SQL tracker store keeps only one of the two turns' events. Only a lock whose
+process died (nobody renews it) runs out.
 """
 from __future__ import annotations
 
@@ -102,15 +108,28 @@ class AtomicRedisLockStore(_FastPolling, RedisLockStore):
         dead process) runs out.
         """
         ticket = self.issue_ticket(conversation_id, lock_lifetime)
+        renewer: asyncio.Task | None = None
         try:
             while True:
                 lock = self._renew_waiting(conversation_id, ticket, lock_lifetime)
                 if not lock.is_locked(ticket):
                     break
                 await asyncio.sleep(wait_time_in_seconds)
+            renewer = asyncio.create_task(self._keep_held(conversation_id, ticket, lock_lifetime))
             yield lock
         finally:
+            if renewer is not None:
+                renewer.cancel()
             self.cleanup(conversation_id, ticket)
+
+    async def _keep_held(self, conversation_id: str, ticket: int, lifetime: float) -> None:
+        """Renews the held ticket until cancelled (the turn is over)."""
+        while True:
+            await asyncio.sleep(max(lifetime / 3, POLL_INTERVAL_S))
+            try:
+                await asyncio.to_thread(self._renew_waiting, conversation_id, ticket, lifetime)
+            except Exception as error:  # noqa: BLE001 - the lock then runs out as before; say so
+                logger.warning("could not renew the lock of a conversation (%s)", type(error).__name__)
 
     def _renew_waiting(self, conversation_id: str, ticket_number: int, lifetime: float) -> TicketLock:
         """Drops expired tickets and renews `ticket_number` (put back if it was lost); returns the lock."""

@@ -140,3 +140,26 @@ def test_a_busy_lock_is_looked_at_again_after_20_ms_not_after_a_second(monkeypat
 
     asyncio.run(burst())
     assert pauses and set(pauses) == {0.02}
+
+
+def test_a_turn_longer_than_the_lock_lifetime_keeps_its_lock(prefix):
+    """A slow turn (database slow, retry pauses) must not let a second turn of the conversation start."""
+
+    async def scenario() -> list:
+        order = []
+
+        async def slow_turn() -> None:
+            async with replica(prefix).lock("conv", lock_lifetime=0.6):
+                order.append("slow starts")
+                await asyncio.sleep(2.0)  # more than three lifetimes
+                order.append("slow ends")
+
+        async def next_turn() -> None:
+            await asyncio.sleep(0.2)
+            async with replica(prefix).lock("conv", lock_lifetime=0.6):
+                order.append("next starts")
+
+        await asyncio.gather(slow_turn(), next_turn())
+        return order
+
+    assert asyncio.run(scenario()) == ["slow starts", "slow ends", "next starts"]
