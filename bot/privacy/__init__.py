@@ -1,8 +1,9 @@
 """Personal data in users' messages: secrets hidden before anything stores them, contacts masked for display.
 
-- `redact(text)` replaces passwords, verification codes, bank card numbers and
-  resident ID numbers with a marker (`bot.privacy.redaction`); Rasa applies it
-  to every incoming message (`bot.rasa_patches`).
+- `redact(text)` replaces passwords, verification codes, bank card numbers,
+  card security codes and expiry dates, and resident ID numbers with a marker
+  (`bot.privacy.redaction`, one module per kind); Rasa applies it to every
+  incoming message and its metadata (`bot.rasa_patches`).
 - `mask_contacts(text)` / `mask_contact(value)` shorten phone numbers and
   e-mail addresses for agents who do not handle the conversation
   (`bot.privacy.contacts`).
@@ -10,6 +11,8 @@
 from bot.privacy.contacts import mask_contact, mask_contacts
 from bot.privacy.redaction import (
     BANK_CARD,
+    CARD_EXPIRY,
+    CARD_SECURITY_CODE,
     ID_NUMBER,
     KINDS,
     MASK,
@@ -21,6 +24,6 @@ from bot.privacy.redaction import (
 )
 
 __all__ = [
-    "BANK_CARD", "ID_NUMBER", "KINDS", "MASK", "PASSWORD", "SECRET_WARNING_RESPONSE", "VERIFICATION_CODE",
-    "Redaction", "mask_contact", "mask_contacts", "redact",
+    "BANK_CARD", "CARD_EXPIRY", "CARD_SECURITY_CODE", "ID_NUMBER", "KINDS", "MASK", "PASSWORD",
+    "SECRET_WARNING_RESPONSE", "VERIFICATION_CODE", "Redaction", "mask_contact", "mask_contacts", "redact",
 ]
