@@ -48,7 +48,7 @@ def is_card_number(digits: str) -> bool:
 def bank_cards(folded: str, view: str) -> List[Span]:
     """Spans of the card numbers in a message (`folded`: its `fold_width`, `view`: that text's `digit_view`)."""
     spans: List[Span] = []
-    for run in digit_runs(view):
+    for run in digit_runs(view, CARD_DIGITS.start):
         if (glued_to_letters(folded, run.start, run.end) or other_number_before(folded, run.start)
                 or amount_before(folded, run.start)):
             continue

@@ -34,7 +34,7 @@ _ID_WORDS = re.compile(
 def id_numbers(folded: str, view: str) -> List[Span]:
     """Spans of the ID numbers in a message (`folded`: its `fold_width`, `view`: that text's `digit_view`)."""
     spans: List[Span] = []
-    for run in digit_runs(view):
+    for run in digit_runs(view, ID_DIGITS.start):
         if glued_to_letters(folded, run.start, run.start) or other_number_before(folded, run.start):
             continue
         candidates: List[Tuple[Window, int, str]] = []

@@ -157,10 +157,11 @@ def _run(view: str, match: re.Match) -> Run:
     return Run(tuple(groups), separators)
 
 
-def digit_runs(view: str) -> Iterator[Run]:
-    """Every run of digit groups in `view` (a `digit_view`), in order."""
+def digit_runs(view: str, fewest: int = 1) -> Iterator[Run]:
+    """Every run of digit groups in `view` (a `digit_view`) that may hold `fewest` digits, in order."""
     for match in _RUN.finditer(view):
-        yield _run(view, match)
+        if match.end() - match.start() >= fewest:
+            yield _run(view, match)
 
 
 def run_at(view: str, position: int) -> Run | None:

@@ -104,3 +104,9 @@ def test_digits_read_out_one_by_one_are_read_whole():
     (run,) = digit_runs(view)
     assert [w.digits for w in run.windows(view, range(13, 20))] == ["6222021234567890128"]
     assert windows("1 " * 2000, range(13, 20)) == []  # 2000 digits read out: not a number of 13 to 19
+
+
+def test_runs_too_short_for_the_digits_asked_are_skipped():
+    view = "12:30 付了 88 元，卡号 6222 0212 3456 7894"
+    assert [view[run.start:run.end] for run in digit_runs(view, 13)] == ["6222 0212 3456 7894"]
+    assert len(list(digit_runs(view))) == 4
