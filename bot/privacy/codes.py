@@ -1,8 +1,8 @@
 """Verification codes in a message: 4 to 8 digits after a code word, a few words between at most.
 
 Words: 验证码 / 驗證碼, 校验码, 动态码, 短信码, 确认码, 认证码, code, OTP,
-verification code, yanzhengma ("error code 1234", "zip code 100000",
-"promo code 8888" are not). Between the word and the code, at most 12
+verification code, yanzhengma ("error code 1234", "报错 code 1002", "zip code
+100000", "promo code 8888" are not). Between the word and the code, at most 12
 characters without a digit or the end of a sentence ("验证码给你 483920",
 "验证码刚收到是 4 8 3 9 2 0", "the OTP I got is 902341", "验证码是6位的 847261"), and none of the words
 that say the number is something else (尾号, 手机, 订单, 工单, 金额, 转了 …).
@@ -30,8 +30,8 @@ _CODE_WORD = re.compile(
 )
 #: Codes that are not secrets: "error code 1234", "zip code 100000".
 _OTHER_CODE_BEFORE = re.compile(
-    r"(?<![A-Za-z])(?:error|err|zip|postal|post|promo|coupon|invite|invitation|referral|country|area|status|tracking"
-    r"|discount|gift|voucher|qr|bar)[ _-]?$",
+    r"(?:(?<![A-Za-z])(?:error|err|zip|postal|post|promo|coupon|invite|invitation|referral|country|area|status|tracking"
+    r"|discount|gift|voucher|qr|bar)|报错|報錯|错误|錯誤|出错|出錯|异常|異常|故障)[ _-]?$",
     re.I,
 )
 #: Between the word and the code: no end of sentence, no digit but a length ("6位"), 12 characters or lengths at most.

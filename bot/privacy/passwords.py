@@ -10,18 +10,22 @@ or the pinyin "shi" / "wei"; then maybe an opening quote.
 
 The value:
 
-- in quotes: what is between them;
+- in quotes, after a verb, ":" or "is": what is between them;
 - starting with an ASCII character: up to the next space or non-ASCII
   character (64 at most), with up to two more groups of digits after a space
-  ("abc 123"); after a verb or ":" any value of 3 characters or more, after
-  "is" one that is not an ordinary lower-case word ("password is wrong" is not
-  a secret), after nothing ("密码 12345678") one of 4 or more with a digit;
-- starting with Chinese characters, after a verb, ":" or "is": Chinese characters
-  followed by ASCII ones ("我爱你1314", "张三abc"); Chinese characters alone
-  only after 叫 / ":" / "=" (or 口令 是): "我的密码叫 小白兔", not "密码是我生日",
-  and not when they start like a question or a remark (叫什么, ：不对, ：忘了).
+  ("abc 123"). After a Chinese word and a verb or ":", any value of 3
+  characters or more; after an English word and ":" or after "is", one that is
+  not a plain lower-case word ("password is wrong", "make the test pass: that"
+  are not secrets); after nothing ("密码 12345678", "PIN 1234") one of 4 or more
+  with a digit;
+- starting with Chinese characters, after a verb, ":" or "is": Chinese
+  characters followed by ASCII ones ("我爱你1314", "张三abc"); Chinese
+  characters alone only after 叫 / ":" / "=" (or 口令 是): "我的密码叫 小白兔",
+  not "密码是我生日"; neither when they start like a question, a remark or an
+  instruction (叫什么, ：不对, ：忘了, ：打开App).
 
-Not values: lengths ("密码是8-16位"), values already hidden by the user
+English words are whole words ("reset_password", "bypass", "passport" are
+not). Not values: lengths ("密码是8-16位"), values already hidden by the user
 ("******", "xxx"), and words ("忘记密码了", "密码错误", "密码是什么意思").
 """
 from __future__ import annotations
@@ -32,7 +36,7 @@ from typing import List
 from bot.privacy.kinds import PASSWORD, Span
 
 _PASSWORD_WORD = re.compile(
-    r"密码|密碼|口令|(?<![A-Za-z])(?:password|passwd|passcode|passphrase|pass|pwd|pw|pin|mima)(?![A-Za-z0-9])(?:码|碼)?",
+    r"密码|密碼|口令|(?<![A-Za-z_])(?:password|passwd|passcode|passphrase|pass|pwd|pw|pin|mima)(?![A-Za-z0-9_])(?:码|碼)?",
     re.I,
 )
 _VERB = (
@@ -44,7 +48,8 @@ _SEPARATOR = re.compile(
     r"(?P<quote>[\"“‘「『]?)",
     re.I,
 )
-_EXPLICIT = re.compile(rf"{_VERB}|[:：=]")
+_CHINESE_VERB = re.compile(_VERB)
+_PUNCTUATION = re.compile(r"[:：=]")
 #: After these (or in quotes) a value of Chinese characters alone is a password.
 _NAMING = re.compile(r"叫|[:：=]")
 _WORDY = re.compile(r"is|was|shi|wei", re.I)
@@ -62,6 +67,7 @@ _REMARK = re.compile(
     r"什么|甚麼|啥|多少|哪|几|幾|怎|不|没|沒|忘|错|錯|对|對|正确|正確|一样|一樣|和|跟|同|被|已|还|還|也|都|太|很|要|会|會"
     r"|能|可以|应该|應該|是|这|這|那|之前|以前|原来|原來|默认|默認|成功|失败|失敗|了|吗|嗎|呢|啊|吧|我的?生日|生日|手机|手機"
     r"|身份|数字|數字|字母|指纹|指紋|人脸|人臉|空|无|無|多|位|重置|修改|找回|来着|來著|输|輸|设置|設置|一直|有|在|的"
+    r"|打开|打開|点|點|进|進|去|找|用|从|從|到|按|选|選|登|下载|下載|更新|请|請"
 )
 #: "密码是8-16位", "password 8 characters": a length, not a password.
 _COUNTING_WORD = re.compile(r"\s?(?:位|个|個|次|字|characters?|chars?|digits?)(?![A-Za-z])", re.I)
@@ -79,7 +85,7 @@ def passwords(folded: str, _view: str = "") -> List[Span]:
         if spans and word.start() < spans[-1][1]:
             continue  # a word inside a value already found ("密码是 mima1234")
         separator = _SEPARATOR.match(folded, word.end())
-        span = _value(folded, word.group(), separator)
+        span = _value(folded, word.group().lower(), separator)
         if span is not None:
             spans.append((*span, PASSWORD))
     return spans
@@ -87,17 +93,17 @@ def passwords(folded: str, _view: str = "") -> List[Span]:
 
 def _value(text: str, word: str, separator: re.Match) -> tuple[int, int] | None:
     said = separator.group()[:separator.start("quote") - separator.start()]
-    explicit = bool(_EXPLICIT.search(said))
-    naming = explicit and (bool(_NAMING.search(said)) or word == "口令")
+    verb, punctuation, wordy = (bool(pattern.search(said)) for pattern in (_CHINESE_VERB, _PUNCTUATION, _WORDY))
+    introduced = verb or punctuation or wordy
     start = separator.end()
-    if separator.group("quote"):
+    if separator.group("quote") and introduced:
         quoted = _QUOTED_VALUE.match(text, start)
         if quoted is None or _SELF_MASKED.fullmatch(quoted.group()) or _REMARK.match(quoted.group()):
             return None
         return quoted.span()
     ascii_value = _ASCII_VALUE.match(text, start)
     if ascii_value:
-        if not _ascii_password(text, said, explicit, ascii_value):
+        if not _ascii_password(text, word, said, ascii_value):
             return None
         end = ascii_value.end()
         for _ in range(MORE_DIGIT_GROUPS):
@@ -106,23 +112,33 @@ def _value(text: str, word: str, separator: re.Match) -> tuple[int, int] | None:
                 break
             end = more.end()
         return start, end
-    if not explicit and not _WORDY.search(said):
+    if not introduced:
         return None
     mixed = _MIXED_VALUE.match(text, start)
-    if mixed and not _COUNTING_WORD.match(text, mixed.end()):
+    if mixed and not _REMARK.match(mixed.group()) and not _COUNTING_WORD.match(text, mixed.end()):
         return mixed.span()
     chinese = _CHINESE_VALUE.match(text, start)
+    naming = bool(_NAMING.search(said)) or (word == "口令" and verb)
     if naming and chinese and not _REMARK.match(chinese.group()):
         return chinese.span()
     return None
 
 
-def _ascii_password(text: str, said: str, explicit: bool, value: re.Match) -> bool:
+def _ascii_password(text: str, word: str, said: str, value: re.Match) -> bool:
+    """Whether an ASCII value is a password, from what introduced it.
+
+    After a Chinese word and a verb or ":", any value; after an English word,
+    ":" or "is" ("password: the same", "make it pass: that"), a value that is
+    not a plain lower-case word; after nothing, one of 4 or more with a digit
+    (and for an English word, a space before it: not "pw@host").
+    """
     core = value.group().rstrip(_TRAILING_PUNCTUATION)
     if len(core) < 3 or _SELF_MASKED.fullmatch(core) or _COUNTING_WORD.match(text, value.end()):
         return False
-    if explicit:
+    english = word.isascii()
+    if _CHINESE_VERB.search(said) or (_PUNCTUATION.search(said) and not english):
         return True
-    if _WORDY.search(said):  # "my password is hunter2", not "my password is wrong"
+    if _PUNCTUATION.search(said) or _WORDY.search(said):  # "my password is hunter2", not "my password is wrong"
         return not core.isalpha() or any(char.isupper() for char in core[1:])
-    return len(core) >= 4 and any(char.isdigit() for char in core)
+    return (not english or any(char.isspace() for char in said)) and len(core) >= 4 and any(
+        char.isdigit() for char in core)

@@ -31,6 +31,7 @@ def test_codes(text, code):
     "收不到验证码 2024年11月20日 开始的", "验证码发到尾号 5678 的手机了吗", "验证码有效期 10 分钟", "error code 10086",
     "promo code 2024 无效", "qrcode 1234", "验证码 123", "验证码 123456789", "验证码 ¥1234", "验证码 2024-11-20",
     "验证码收不到。1234 是我的房间号", "OTP not received, my number is +86 139 8765 4321", "验证码 12.50",
+    "充值页面报错 code 1002", "提示错误 code: 4001",
 ])
 def test_numbers_near_code_words_that_are_not_codes(text):
     assert found(text) == []

@@ -51,6 +51,8 @@ def test_quoted_spaced_and_mixed_writing(text, value):
     "我的密码 好像被盗了", "密码是多少位的", "密码是8-16位吗", "密码是6位数字吗", "密码是******", "密码是“什么”",
     "口令红包怎么领", "password reset link", "my password is wrong", "passing the check", "bypass", "passport 能实名吗",
     "password's reset", "I forgot my password, order 2024112055667788", "pw is xxx", "密码：不对", "密码：忘了",
+    "make the model pass: that would turn it", "PIN: below the card", '"reset_password", "refund"',
+    '["密码", "卡号"]', "请尽快修改登录密码：打开App，点「我的」", "password: the same as before", "redis://:pw@cache.internal:6380",
 ])
 def test_talk_about_passwords(text):
     assert found(text) == []
@@ -59,3 +61,10 @@ def test_talk_about_passwords(text):
 def test_a_value_of_65_characters_or_more_is_no_password():
     assert found("pw=" + "a1" * 40) == []
     assert found("pw=" + "a1" * 32) == ["a1" * 32]
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("pass: hunter2", "hunter2"), ("PIN: 4417", "4417"), ("pass: SunShine", "SunShine"),
+])
+def test_after_english_words_a_value_that_is_no_plain_word(text, value):
+    assert found(text) == [value]
