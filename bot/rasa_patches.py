@@ -17,10 +17,13 @@ action that runs (`action_cancel_handoff`) says nothing once an agent has
 taken the conversation, so the agent's chat is never interrupted.
 
 Privacy: every incoming message is a `UserMessage`, whatever its channel; the
-patched constructor hides passwords, verification codes, card and ID numbers
-in its text (`bot.privacy.redact`) and lists the kinds found under
-`metadata["okpay_redacted"]`, so the NLU, the tracker store, the event broker,
-tickets, logs and the console only ever see "[已隐藏]". Right after Rasa logs
+patched constructor hides passwords, verification codes, card numbers, card
+security codes and expiry dates, and ID numbers in its text
+(`bot.privacy.redact`) and in every string of its metadata, at any depth
+(`bot.privacy.redact_values`: a channel or a client may put what the user
+typed there), and lists the kinds found under `metadata["okpay_redacted"]`,
+so the NLU, the tracker store (the message and the session's metadata slot),
+the event broker, tickets, logs and the console only ever see "[已隐藏]". Right after Rasa logs
 such a message on the tracker (`_handle_message_with_tracker`, the first step
 of `handle_message`, before the pause check and the prediction loop), the bot
 sends `utter_secret_warning` and records it as a `BotUttered` event only (no
@@ -36,7 +39,7 @@ from typing import Any, Callable, Dict
 
 from jsonschema import exceptions, validators
 
-from bot.privacy import SECRET_WARNING_RESPONSE, redact
+from bot.privacy import SECRET_WARNING_RESPONSE, redact, redact_values
 
 logger = logging.getLogger(__name__)
 
@@ -113,21 +116,28 @@ _INTENT_COMMAND = re.compile(r"/[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)?(?:@[0-9.]+)?"
 
 
 def redact_user_message(message: Any) -> None:
-    """Hides the secrets in an incoming `UserMessage`'s text (and parse data), listing their kinds in its metadata.
+    """Hides the secrets in an incoming `UserMessage`'s text (and parse data) and metadata, listing their kinds there.
 
-    The metadata becomes a new dict: the caller's is not changed. Intent commands and empty texts are left alone.
+    The metadata becomes a new dict: the caller's is not changed. Intent commands and empty texts keep their text;
+    their metadata is redacted all the same.
     """
+    kinds: list = []
     text = message.text
-    if not isinstance(text, str) or _INTENT_COMMAND.fullmatch(text):
+    if isinstance(text, str) and not _INTENT_COMMAND.fullmatch(text):
+        redaction = redact(text)
+        if redaction.found:
+            kinds += redaction.kinds
+            message.text = redaction.text
+            if isinstance(message.parse_data, dict) and "text" in message.parse_data:
+                message.parse_data = {**message.parse_data, "text": redaction.text}
+    metadata, metadata_kinds = message.metadata, ()
+    if isinstance(metadata, dict):
+        metadata, metadata_kinds = redact_values(metadata)
+    kinds = list(dict.fromkeys([*kinds, *metadata_kinds]))
+    if not kinds:
         return
-    redaction = redact(text)
-    if not redaction.found:
-        return
-    message.text = redaction.text
-    message.metadata = {**(message.metadata or {}), REDACTED_KEY: list(redaction.kinds)}
-    if isinstance(message.parse_data, dict) and "text" in message.parse_data:
-        message.parse_data = {**message.parse_data, "text": redaction.text}
-    logger.info("privacy: hid %s in a message of %s", ", ".join(redaction.kinds), message.sender_id)
+    message.metadata = {**(metadata or {}), REDACTED_KEY: kinds}
+    logger.info("privacy: hid %s in a message of %s", ", ".join(kinds), message.sender_id)
 
 
 async def warn_about_secrets(processor: Any, message: Any, tracker: Any) -> None:

@@ -32,6 +32,11 @@ are one row with their count, corrected or dismissed together.
 
 `flag` adds a message an agent points at in the console's transcript;
 `correct` and `dismiss` record a reviewer's decision.
+
+Every item's text and entities are redacted again when the item is made
+(`bot.privacy.redact_with_entities`): messages reach the tracker store
+redacted, but one stored before the current patterns, or added through
+Rasa's HTTP API without a `UserMessage`, may still hold a secret.
 """
 from __future__ import annotations
 
@@ -59,6 +64,7 @@ from bot.insights.analytics import ticket_times
 from bot.insights.events_table import FALLBACK_INTENT, events, in_period, utter_action
 from bot.insights.nlu_labels import NluLabels
 from bot.insights.period import Period, channel_of
+from bot.privacy import redact_with_entities
 from bot.tickets.models import (
     BEFORE_HANDOFF,
     CORRECTED,
@@ -136,11 +142,12 @@ class Message:
         return not self.text.startswith("/") and not (self.intent or "").startswith(EXTERNAL_PREFIX)
 
     def item(self, reason: str) -> Dict[str, Any]:
-        """The columns of a new pending review item for this message."""
+        """The columns of a new pending review item for this message, its text and entities redacted."""
+        text, entities = redact_with_entities(self.text, self.entities)
         return {
             "conversation_id": self.conversation_id, "message_id": self.message_id,
-            "channel": channel_of(self.conversation_id), "text": self.text,
-            "predicted_intent": self.intent, "confidence": self.confidence, "entities": list(self.entities),
+            "channel": channel_of(self.conversation_id), "text": text,
+            "predicted_intent": self.intent, "confidence": self.confidence, "entities": entities,
             "reason": reason, "status": PENDING,
             "message_at": datetime.fromtimestamp(self.timestamp, timezone.utc), "created_at": utcnow(),
         }

@@ -1,4 +1,8 @@
-"""Check digits of bank card numbers (Luhn) and Chinese resident ID numbers (ISO 7064 MOD 11-2)."""
+"""Check digits of bank card numbers (Luhn) and Chinese resident ID numbers (ISO 7064 MOD 11-2).
+
+Also the first-generation (15-digit) ID numbers, which have no check digit: an
+area code, a birth date without the century (19YYMMDD) and a sequence number.
+"""
 from __future__ import annotations
 
 from datetime import date
@@ -42,3 +46,10 @@ def id_number_valid(number: str, today: date | None = None) -> bool:
     if len(number) != 18 or not number[:17].isascii() or not number[:17].isdigit():
         return False
     return id_birth_date_plausible(number, today) and id_check_char(number[:17]) == number[17].upper()
+
+
+def old_id_number_valid(number: str, today: date | None = None) -> bool:
+    """True for a 15-digit first-generation ID number: an area code starting 1–8 and a real 19YYMMDD birth date."""
+    if len(number) != 15 or not number.isascii() or not number.isdigit() or number[0] not in "12345678":
+        return False
+    return id_birth_date_plausible(f"{number[:6]}19{number[6:12]}", today)

@@ -268,7 +268,8 @@ class ReviewItem(Base):
 
     One row per message (conversation id and Rasa's `message_id`), however
     often it is collected or flagged. `text` is the message as the tracker
-    store keeps it: secrets were masked before storage.
+    store keeps it (secrets were masked before storage), redacted again when
+    the item is made, and `entities` moved to match.
     """
 
     __tablename__ = "review_items"

@@ -3,7 +3,13 @@ from datetime import date
 
 import pytest
 
-from bot.privacy.checksums import id_birth_date_plausible, id_check_char, id_number_valid, luhn_valid
+from bot.privacy.checksums import (
+    id_birth_date_plausible,
+    id_check_char,
+    id_number_valid,
+    luhn_valid,
+    old_id_number_valid,
+)
 
 
 @pytest.mark.parametrize("number", [
@@ -65,3 +71,22 @@ def test_birth_dates_must_be_between_1900_and_today():
     assert not id_birth_date_plausible("110101202601020000", today=date(2026, 1, 1))
     assert id_birth_date_plausible("110101202402290000", today=date(2026, 1, 1))  # leap day
     assert not id_birth_date_plausible("110101202302290000", today=date(2026, 1, 1))
+
+
+@pytest.mark.parametrize("number", ["110105491231002", "310104640209883", "440305570801347", "810000000101000"])
+def test_first_generation_id_numbers(number):
+    assert old_id_number_valid(number, today=date(2026, 1, 1))
+
+
+@pytest.mark.parametrize("number", [
+    "910105491231002",  # no area code starts with 9 (or 0)
+    "010105491231002",
+    "110105491331002",  # month 13
+    "110105490230002",  # 30 February
+    "11010549123100",  # 14 digits
+    "1101054912310021",  # 16
+    "11010549123100X",
+    "１１０１０５４９１２３１００２",  # full-width: only ASCII digits are read here
+])
+def test_not_first_generation_id_numbers(number):
+    assert not old_id_number_valid(number)

@@ -71,6 +71,25 @@ def test_a_command_with_a_secret_after_it_is_redacted():
     assert message.text == f"/inform 卡号{MASK}"
 
 
+def test_secrets_in_the_metadata_are_hidden_at_any_depth_and_listed_after_the_texts():
+    metadata = {"message_kind": "text", "form": {"fields": [{"name": "card", "value": f"卡号 {CARD}"}]},
+                "note": "验证码 482913"}
+    message = UserMessage("密码是abc123", metadata=metadata)
+    assert message.text == f"密码是{MASK}"
+    assert message.metadata == {
+        "message_kind": "text", "form": {"fields": [{"name": "card", "value": f"卡号 {MASK}"}]},
+        "note": f"验证码 {MASK}", REDACTED_KEY: ["password", "bank_card", "verification_code"],
+    }
+    assert metadata["form"]["fields"][0]["value"] == f"卡号 {CARD}"  # the caller's metadata is not changed
+
+
+@pytest.mark.parametrize("text", ["/affirm", "你好", "", None])
+def test_the_metadata_of_commands_and_ordinary_messages_is_redacted_too(text):
+    message = UserMessage(text, metadata={"typed": f"我的卡 {CARD}"})
+    assert message.text == text
+    assert message.metadata == {"typed": f"我的卡 {MASK}", REDACTED_KEY: ["bank_card"]}
+
+
 def test_apply_twice_wraps_once():
     apply()
     first = UserMessage.__init__
@@ -127,9 +146,10 @@ class ListeningProcessor(MessageProcessor):
         return self._get_action(ACTION_LISTEN_NAME), PolicyPrediction.for_action_name(self.domain, ACTION_LISTEN_NAME)
 
 
-def _handle(processor: ListeningProcessor, text: str, sender: str = "u1") -> CollectingOutputChannel:
+def _handle(processor: ListeningProcessor, text: str, sender: str = "u1",
+            metadata: Dict[str, Any] | None = None) -> CollectingOutputChannel:
     output = CollectingOutputChannel()
-    asyncio.run(processor.handle_message(UserMessage(text, output, sender, input_channel="rest")))
+    asyncio.run(processor.handle_message(UserMessage(text, output, sender, input_channel="rest", metadata=metadata)))
     return output
 
 
@@ -202,3 +222,16 @@ def test_neither_rasa_nor_the_patch_logs_the_secret(caplog):
     assert "bank_card, password, verification_code" in caplog.text
     for secret in (CARD, "Abc@123", "482913"):
         assert secret not in caplog.text
+
+
+def test_secrets_in_the_metadata_never_reach_the_tracker_store_and_the_user_is_warned():
+    processor = ListeningProcessor(_domain())
+    output = _handle(processor, "你好", metadata={"form": {"card": f"卡号 {CARD}", "cvv": "CVV 123"}})
+    tracker = _stored(processor)
+    stored = json.dumps([e.as_dict() for e in tracker.events], ensure_ascii=False)
+    assert "session_started_metadata" in stored  # Rasa keeps the first message's metadata in a slot too
+    assert CARD not in stored and "CVV 123" not in stored
+    user = tracker.get_last_event_for(UserUttered)
+    assert user.text == "你好" and user.metadata["form"] == {"card": f"卡号 {MASK}", "cvv": f"CVV {MASK}"}
+    assert user.metadata[REDACTED_KEY] == ["bank_card", "card_security_code"]
+    assert len(output.messages) == 1  # the warning

@@ -1,16 +1,18 @@
-"""Secrets are found and hidden; ordinary messages, phone numbers and order numbers are left alone."""
+"""Secrets are found and hidden; ordinary messages, phone numbers and order numbers are left alone.
+
+The kinds one by one are tested with their modules (test_cards, test_identity,
+test_passwords, test_codes, test_card_details); here is `redact` as a whole,
+with the security review's "Secrets in chat" cases one by one.
+"""
+import sys
+
 import pytest
 
 from bot.privacy import MASK, Redaction, redact
 from bot.privacy.checksums import id_check_char, luhn_valid
 from bot.privacy.widths import fold_width
-
-CARD = "6222021234567890128"  # 19 digits, passes Luhn
-ID = "11010519491231002X"  # the standard's own example
-
-
-def with_luhn_digit(prefix: str) -> str:
-    return next(prefix + d for d in "0123456789" if luhn_valid(prefix + d))
+from tests.privacy.hostile import UNITS, hostile
+from tests.privacy.samples import CARD, CARD16, ID, OLD_ID, chinese, with_luhn_digit
 
 
 # ------------------------------------------------------------------ bank cards
@@ -232,3 +234,153 @@ def test_full_width_folding_keeps_positions():
     folded = fold_width(text)
     assert len(folded) == len(text)
     assert folded == "卡号：6222 0212，abc@qq.com，不变：，。！"
+
+
+def steps(text):
+    """How many Python and C function calls and returns redacting `text` takes (a count, not a time)."""
+    count = 0
+
+    def profile(frame, event, arg):
+        nonlocal count
+        count += 1
+
+    sys.setprofile(profile)
+    try:
+        redact(text)
+    finally:
+        sys.setprofile(None)
+    return count
+
+
+@pytest.mark.parametrize("name", UNITS)
+def test_hostile_inputs_cost_steps_in_proportion_to_their_length(name):
+    small, large = steps(hostile(UNITS[name], 2_000)), steps(hostile(UNITS[name], 20_000))
+    assert large <= 11 * small + 200, (small, large)
+
+
+# ------------------------------------------- security review: secrets in chat
+# The four messages the review found stored in clear.
+def test_review_a_card_number_with_dots_between_the_groups():
+    text = "我的卡号是6222.0212.3456.7894，帮我看看为啥绑不上"
+    assert redact(text) == Redaction(f"我的卡号是{MASK}，帮我看看为啥绑不上", ("bank_card",))
+
+
+def test_review_the_dotted_example_as_written_fails_luhn_and_stays_like_any_mistyped_number():
+    assert not luhn_valid("6222021234567890")
+    assert redact("6222.0212.3456.7890") == Redaction("6222.0212.3456.7890")
+
+
+def test_review_a_verification_code_after_words():
+    assert redact("验证码给你 483920") == Redaction(f"验证码给你 {MASK}", ("verification_code",))
+
+
+def test_review_a_password_after_jiushi():
+    assert redact("密码就是abc12345") == Redaction(f"密码就是{MASK}", ("password",))
+
+
+def test_review_a_password_after_jiao():
+    assert redact("我的密码叫 woaini1314") == Redaction(f"我的密码叫 {MASK}", ("password",))
+
+
+# Card numbers: any separator, line breaks, Chinese numerals, any Unicode digits, still Luhn-checked.
+@pytest.mark.parametrize("separator", [
+    " ", "-", ".", "/", "_", "－", "／", "＿", "．", "\u3000", ",", "，", "、", "\n", "\r\n", " - ", "—",
+])
+def test_card_number_with_any_separator(separator):
+    written = separator.join(CARD16[i:i + 4] for i in range(0, 16, 4))
+    assert redact(f"卡号 {written} 付不了") == Redaction(f"卡号 {MASK} 付不了", ("bank_card",))
+
+
+def test_card_number_split_across_line_breaks():
+    text = f"我的借记卡\n{CARD16[:4]} {CARD16[4:8]}\n{CARD16[8:12]} {CARD16[12:]}\n怎么绑定失败"
+    assert redact(text) == Redaction(f"我的借记卡\n{MASK}\n怎么绑定失败", ("bank_card",))
+
+
+@pytest.mark.parametrize(("zero", "one"), [("零", "一"), ("〇", "一"), ("〇", "幺"), ("零", "幺")])
+def test_card_number_in_chinese_numerals(zero, one):
+    assert redact(f"卡号{chinese(CARD, zero, one)}") == Redaction(f"卡号{MASK}", ("bank_card",))
+
+
+@pytest.mark.parametrize("digits", ["٠١٢٣٤٥٦٧٨٩", "०१२३४५६७८९", "𝟎𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖𝟗", "０１２３４５６７８９", "⓪①②③④⑤⑥⑦⑧⑨"])
+def test_card_number_in_any_unicode_digits(digits):
+    assert redact("卡号 " + "".join(digits[int(d)] for d in CARD)) == Redaction(f"卡号 {MASK}", ("bank_card",))
+
+
+def test_card_numbers_are_still_luhn_checked_however_written():
+    wrong = CARD[:-1] + str((int(CARD[-1]) + 1) % 10)
+    for written in (chinese(wrong), " ".join(wrong), ".".join(wrong[i:i + 4] for i in range(0, 19, 4))):
+        assert redact(f"卡号 {written}") == Redaction(f"卡号 {written}")
+
+
+# Passwords: any verb or punctuation, values starting with Chinese or mixed, every keyword.
+@pytest.mark.parametrize("said", ["是", "为", "叫", "就是", "改成", "设成", "设的", ":", "：", "=", " "])
+def test_password_after_any_verb_or_punctuation(said):
+    assert redact(f"密码{said}Zx2024ok") == Redaction(f"密码{said}{MASK}", ("password",))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("密码是我爱你1314", f"密码是{MASK}"), ("我的密码叫 小白兔", f"我的密码叫 {MASK}"), ("密码是张三abc", f"密码是{MASK}"),
+])
+def test_password_values_starting_with_chinese_or_mixing_chinese_and_ascii(text, expected):
+    assert redact(text) == Redaction(expected, ("password",))
+
+
+@pytest.mark.parametrize("word", ["pass", "passphrase", "口令", "mima", "密码", "支付密码", "登录密码"])
+def test_password_keywords(word):
+    assert redact(f"{word}: Zx2024ok") == Redaction(f"{word}: {MASK}", ("password",))
+
+
+# Verification codes: words between, spaced digits, Chinese numerals.
+@pytest.mark.parametrize(("text", "expected"), [
+    ("验证码给你 483920", f"验证码给你 {MASK}"),
+    ("验证码刚收到是 4 8 3 9 2 0", f"验证码刚收到是 {MASK}"),
+    ("验证码四八三九二零", f"验证码{MASK}"),
+])
+def test_verification_codes_however_sent(text, expected):
+    assert redact(text) == Redaction(expected, ("verification_code",))
+
+
+# Resident ID numbers: 15 and 18 digits, separators anywhere.
+@pytest.mark.parametrize("written", [ID, "110105 19491231 002X", "1101-0519-4912-3100-2X", "11010519491231002 x"])
+def test_id_numbers_of_18_characters_split_anywhere(written):
+    assert redact(f"身份证 {written}") == Redaction(f"身份证 {MASK}", ("id_number",))
+
+
+@pytest.mark.parametrize("written", [OLD_ID, "110105 491231 002", "110-105-491-231-002"])
+def test_id_numbers_of_15_digits(written):
+    assert redact(f"老身份证 {written}") == Redaction(f"老身份证 {MASK}", ("id_number",))
+
+
+# CVV and expiry dates near card words.
+@pytest.mark.parametrize(("text", "expected"), [
+    ("CVV 123", f"CVV {MASK}"), ("cvc是 618", f"cvc是 {MASK}"), ("安全码 205", f"安全码 {MASK}"),
+    ("卡背后三位是 472", f"卡背后三位是 {MASK}"),
+])
+def test_card_security_codes(text, expected):
+    assert redact(text) == Redaction(expected, ("card_security_code",))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("信用卡有效期 08/27", f"信用卡有效期 {MASK}"), ("卡的有效期是 12/2028", f"卡的有效期是 {MASK}"),
+])
+def test_card_expiry_dates_near_card_words(text, expected):
+    assert redact(text) == Redaction(expected, ("card_expiry",))
+
+
+def test_a_whole_card_in_one_message():
+    text = f"卡号 {CARD16} cvv 117 有效期 11/26"
+    assert redact(text) == Redaction(f"卡号 {MASK} cvv {MASK} 有效期 {MASK}",
+                                     ("bank_card", "card_security_code", "card_expiry"))
+
+
+# Ordinary numbers stay: order numbers, amounts, dates and times, phones, tickets, transaction ids.
+@pytest.mark.parametrize("text", [
+    f"订单号 {CARD16} 付款失败", f"订单号：{CARD}，钱扣了没到账", f"交易号 {CARD16}", f"交易流水号 T{CARD16}",
+    f"商户订单号 M{CARD}", "交易单号 4200001234202411208765432109 显示支付成功",
+    "我转了 ¥1,234.56 给朋友", "五百块钱扣了两次", "金额 12,345,678.90", "三笔 1,234.56、2,345.67、3,456.78",
+    "昨天 2024-11-20 14:32 付的款", "2024/11/20 12:30 到 2024/11/21 09:15 之间的账单", "时间 2024-11-20T14:32:05+08:00",
+    "我的手机号 +86 138 1234 5678", "+86-139-1234-5678", "电话 13812345678 13987654321", "座机 0755-8888 6666",
+    "工单 OK-20261121-0007 有进展吗", "查一下 OK-20261121-0007 和 OK-20261121-0008", "有效期 08/27 的优惠券",
+])
+def test_ordinary_numbers_stay(text):
+    assert redact(text) == Redaction(text)
