@@ -111,6 +111,8 @@ def should_handle_message(tracker: Any) -> bool:
 
 #: Where a message's metadata lists the kinds of secrets hidden from it ("bank_card", …).
 REDACTED_KEY = "okpay_redacted"
+#: Metadata keys our channels set, never text a user typed (bot.runtime.message_guard, bot.channels).
+CHANNEL_SET_KEYS = ("request_id", "redelivery", "message_kind", REDACTED_KEY)
 #: "/affirm", "/EXTERNAL_unsupported_message", "/faq/fees@0.9": a button or a channel speaks, not the user.
 _INTENT_COMMAND = re.compile(r"/[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)?(?:@[0-9.]+)?")
 
@@ -132,7 +134,11 @@ def redact_user_message(message: Any) -> None:
                 message.parse_data = {**message.parse_data, "text": redaction.text}
     metadata, metadata_kinds = message.metadata, ()
     if isinstance(metadata, dict):
-        metadata, metadata_kinds = redact_values(metadata)
+        # Ids our channels set (a request id may be digits that pass the Luhn check) stay as they are:
+        # masked, two messages' ids would become the same and one could be taken for the other.
+        kept = {key: metadata[key] for key in CHANNEL_SET_KEYS if key in metadata}
+        redacted, metadata_kinds = redact_values({k: v for k, v in metadata.items() if k not in kept})
+        metadata = {**redacted, **kept} if metadata_kinds else metadata
     kinds = list(dict.fromkeys([*kinds, *metadata_kinds]))
     if not kinds:
         return

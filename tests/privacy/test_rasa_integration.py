@@ -235,3 +235,17 @@ def test_secrets_in_the_metadata_never_reach_the_tracker_store_and_the_user_is_w
     assert user.text == "你好" and user.metadata["form"] == {"card": f"卡号 {MASK}", "cvv": f"CVV {MASK}"}
     assert user.metadata[REDACTED_KEY] == ["bank_card", "card_security_code"]
     assert len(output.messages) == 1  # the warning
+
+
+def test_ids_our_channels_set_are_never_masked():
+    """A WeChat MsgId may be digits that pass the Luhn check: masked, two messages would share one id."""
+    from rasa.core.channels.channel import UserMessage
+
+    from bot.rasa_patches import redact_user_message
+
+    luhn_valid = "4111111111111111"
+    message = UserMessage("你好", sender_id="wechat:o1", metadata={
+        "request_id": f"wechat:o1:{luhn_valid}", "redelivery": False, "note": f"卡号 {luhn_valid}"})
+    redact_user_message(message)
+    assert message.metadata["request_id"] == f"wechat:o1:{luhn_valid}"
+    assert luhn_valid not in message.metadata["note"] and message.metadata["okpay_redacted"] == ["bank_card"]
