@@ -122,6 +122,19 @@ class Settings(BaseSettings):
     #: of life from the process handling it (renewed every third of it); after
     #: that, a re-delivery is handled by another process (bot/channels/deliveries.py).
     delivery_processing_s: float = 10.0
+    #: Rate limits (bot/ratelimit.py; shared through Redis when `redis_url` is
+    #: set). Messages one conversation may send per minute on any channel;
+    #: more get a "slow down" answer and are not handed to the bot.
+    rate_messages_per_minute: int = 30
+    #: Messages per minute from one client address (widget): WeChat and Telegram
+    #: deliver from their own servers, so only the per-conversation limit applies there.
+    rate_messages_per_minute_per_address: int = 120
+    #: New anonymous widget visitors per hour from one client address.
+    rate_new_visitors_per_hour_per_address: int = 30
+    #: Tickets one conversation may open per hour, and from one client address
+    #: (widget), so a script cannot fill the queue that real users wait in.
+    rate_tickets_per_hour: int = 3
+    rate_tickets_per_hour_per_address: int = 10
     #: Longest user message handed to the bot, in characters; longer ones are cut.
     max_message_chars: int = 2000
     #: Largest webhook body accepted, in bytes (WeChat XML, Telegram JSON).
@@ -249,6 +262,11 @@ class Settings(BaseSettings):
     def trusted_proxies(self) -> frozenset:
         """Peers whose X-Forwarded-For the console believes."""
         return frozenset(ip.strip() for ip in self.console_trusted_proxies.split(",") if ip.strip())
+
+    @property
+    def channel_proxies(self) -> frozenset:
+        """Peers whose X-Forwarded-For the channels believe: the console's, and our own nginx (replicated)."""
+        return self.trusted_proxies | (frozenset({"127.0.0.1", "::1"}) if self.replicated else frozenset())
 
     @property
     def widget_server_url(self) -> str:

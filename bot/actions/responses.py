@@ -47,6 +47,7 @@ TICKET_RESPONSES = frozenset(
         "utter_ticket_description_required",
         "utter_ticket_description_shortened",
         "utter_ticket_cancelled",
+        "utter_ticket_limit",
         "utter_ticket_queued",
         "utter_ticket_recorded_closed",
         "utter_ticket_recorded_busy",

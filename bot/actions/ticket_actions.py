@@ -8,8 +8,9 @@ already says and starts `ticket_form`; when the form ends,
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Dict, List
 from zoneinfo import ZoneInfo
 
@@ -30,11 +31,12 @@ from bot.actions.ticket_context import (
 from bot.actions.ticket_form import SKIPPED
 from bot.actions.tracker_reading import latest_intent
 from bot.content.ticket_rules import OTHER, load_ticket_rules
+from bot.ratelimit import CLIENT_KEY, RateLimiter
 from bot.settings import Settings, get_settings
 from bot.tickets import store
 from bot.tickets.database import StoreUnavailable, get_database
-from bot.tickets.handoff import BUSY, CLOSED, LIVE, HandoffDecision, hand_off, queue_wait_minutes
-from bot.tickets.models import QUEUED, Ticket
+from bot.tickets.handoff import BUSY, CLOSED, LIMITED, LIVE, HandoffDecision, hand_off, queue_wait_minutes
+from bot.tickets.models import QUEUED, Ticket, utcnow
 from bot.tickets.service_hours import ServiceHours
 
 FORM_SLOTS = ("ticket_contact", "ticket_txn_time", "ticket_amount", "ticket_description")
@@ -88,7 +90,24 @@ def request_key(tracker: Tracker) -> str | None:
     return store.message_request_key(tracker.sender_id, latest.get("message_id"), latest.get("metadata"))
 
 
-def open_and_hand_off(session: Session, draft: store.TicketDraft, settings: Settings) -> tuple[Ticket, HandoffDecision]:
+@lru_cache(maxsize=4)
+def _ticket_limiter(redis_url: str) -> RateLimiter:
+    return RateLimiter(redis_url, prefix="okpay:rate:")
+
+
+def over_ticket_limit(session: Session, draft: store.TicketDraft, client: str | None, settings: Settings) -> bool:
+    """A new ticket would be one too many: for the conversation in the last hour, or for its client address."""
+    hour_ago = utcnow() - timedelta(hours=1)
+    if store.tickets_opened_since(session, draft.conversation_id, hour_ago) >= settings.rate_tickets_per_hour > 0:
+        return True
+    if not client:
+        return False
+    limiter = _ticket_limiter(settings.redis_url)
+    return not limiter.allow_sync(f"tickets:{client}", settings.rate_tickets_per_hour_per_address, 3600)
+
+
+def open_and_hand_off(session: Session, draft: store.TicketDraft, settings: Settings, client: str | None = None
+                      ) -> tuple[Ticket | None, HandoffDecision]:
     """Opens the ticket and decides the handoff; once per user message.
 
     The same message processed again (Rasa retries a turn whose tracker could
@@ -97,6 +116,8 @@ def open_and_hand_off(session: Session, draft: store.TicketDraft, settings: Sett
     """
     existing = store.ticket_for_request(session, draft.request_key) if draft.request_key else None
     if existing is None:
+        if over_ticket_limit(session, draft, client, settings):
+            return None, HandoffDecision(LIMITED)
         ticket = store.open_ticket(session, draft, settings.service_timezone)
         return ticket, hand_off(session, ticket, settings)
     if existing.status == QUEUED:
@@ -146,9 +167,11 @@ class ActionOpenTicket(Action):
         settings = get_settings()
         draft = draft_from_slots(tracker)
 
-        def open_ticket(session: Session) -> tuple[str, HandoffDecision]:
-            ticket, decision = open_and_hand_off(session, draft, settings)
-            return ticket.number, decision
+        client = ((tracker.latest_message or {}).get("metadata") or {}).get(CLIENT_KEY)
+
+        def open_ticket(session: Session) -> tuple[str | None, HandoffDecision]:
+            ticket, decision = open_and_hand_off(session, draft, settings, client)
+            return (ticket.number if ticket else None), decision
 
         try:
             # Tried again while the database restarts: the request key keeps it to one ticket.
@@ -157,6 +180,9 @@ class ActionOpenTicket(Action):
             # The answers stay in the slots: saying 转人工 again retries without asking twice.
             dispatcher.utter_message(response="utter_ticket_store_down")
             return [SlotSet("ticket_cancelled", None)]
+        if decision.outcome == LIMITED:
+            dispatcher.utter_message(response="utter_ticket_limit")
+            return cleared_ticket_slots()
         events = cleared_ticket_slots() + [SlotSet("ticket_number", number)]
         if decision.outcome == LIVE:
             dispatcher.utter_message(

@@ -149,6 +149,37 @@ def describe_error(error: BaseException) -> str:
     return f"{type(error).__name__}: {scrub_secrets(str(error))}"[:500]
 
 
+class ChannelLimits:
+    """The rate limits every channel applies before a message reaches the bot (bot/ratelimit.py)."""
+
+    def __init__(self, settings: Any) -> None:
+        from bot.ratelimit import RateLimiter
+
+        self.settings = settings
+        self.limiter = RateLimiter(settings.redis_url, prefix="okpay:rate:")
+
+    async def message_allowed(self, conversation: str, address: str | None = None) -> bool:
+        """Counts a message of `conversation` (and of the client `address`, when the channel knows it)."""
+        from bot.ratelimit import address_key
+
+        s = self.settings
+        if not await self.limiter.allow(f"msg:{conversation}", s.rate_messages_per_minute, 60):
+            return False
+        if address is not None and not await self.limiter.allow(
+                f"msg-addr:{address_key(address)}", s.rate_messages_per_minute_per_address, 60):
+            return False
+        return True
+
+    async def new_visitor_allowed(self, address: str) -> bool:
+        from bot.ratelimit import address_key
+
+        return await self.limiter.allow(f"visitor:{address_key(address)}",
+                                        self.settings.rate_new_visitors_per_hour_per_address, 3600)
+
+    async def close(self) -> None:
+        await self.limiter.close()
+
+
 def agent_of(message: Dict[str, Any]) -> Dict[str, str] | None:
     """The agent who wrote `message` (set by the console), or None for the bot."""
     agent = message.get("agent")

@@ -38,7 +38,8 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.common import conversation_id, valid_user_id
+from bot.channels.common import ChannelLimits, channel_messages, conversation_id, valid_user_id
+from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
@@ -92,6 +93,18 @@ class _TrustedCallerChannel:
             return metadata
         return {**(metadata or {}), REQUEST_ID: request_id[:64]}
 
+    def limits(self) -> ChannelLimits:
+        if getattr(self, "_limits", None) is None:
+            self._limits = ChannelLimits(get_settings())
+        return self._limits
+
+    async def _limited(self, message: UserMessage) -> HTTPResponse | None:
+        """429 when the conversation sends more than the rate limit allows (nothing reaches the bot)."""
+        if await self.limits().message_allowed(message.sender_id):
+            return None
+        return response.json({"error": "rate_limited", "message": channel_messages()["rate_limited"]}, status=429,
+                             headers={"Retry-After": "60"})
+
     async def _message(self, request: Request, collector: CollectingOutputChannel) -> UserMessage:
         sender = await self._extract_sender(request)
         return UserMessage(request.json["message"], collector, sender,
@@ -133,7 +146,11 @@ class RestInput(_TrustedCallerChannel, rest.RestInput):
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             collector = RestCollector()
-            await _run_turn(on_new_message, await self._message(request, collector), self.name())
+            message = await self._message(request, collector)
+            refused = await self._limited(message)
+            if refused is not None:
+                return refused
+            await _run_turn(on_new_message, message, self.name())
             return response.json(collector.messages)
 
         return webhook
@@ -174,7 +191,11 @@ class CallbackInput(_TrustedCallerChannel, callback.CallbackInput):
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             collector = self.get_output_channel()
-            await _run_turn(on_new_message, await self._message(request, collector), self.name())
+            message = await self._message(request, collector)
+            refused = await self._limited(message)
+            if refused is not None:
+                return refused
+            await _run_turn(on_new_message, message, self.name())
             if collector.failed:
                 return response.json({"error": "callback_unreachable", "stored": True,
                                       "message": "the message was handled; its answers could not be posted "

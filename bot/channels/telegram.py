@@ -36,7 +36,10 @@ from sanic.response import HTTPResponse
 
 from bot.channels.common import (
     UNSUPPORTED_MESSAGE,
+    ChannelLimits,
+    channel_messages,
     conversation_id,
+    describe_error,
     disabled_blueprint,
     missing_settings,
     typed_choice,
@@ -76,6 +79,7 @@ class TelegramChannel(TelegramInput):
     def __init__(self, settings: Settings | None = None, deliveries: DeliveryLedger | None = None) -> None:
         self.settings = settings or get_settings()
         super().__init__(self.settings.telegram_token, None, self.settings.telegram_webhook_url, debug_mode=False)
+        self.limits = ChannelLimits(self.settings)
         self.deliveries = deliveries or DeliveryLedger(self.settings.redis_url,
                                                        processing_ttl_s=self.settings.delivery_processing_s)
         self._output: OkTelegramOutput | None = None
@@ -112,6 +116,7 @@ class TelegramChannel(TelegramInput):
         async def close(*_: Any) -> None:
             await output.close_session()
             await self.deliveries.close()
+            await self.limits.close()
 
         return blueprint
 
@@ -143,6 +148,11 @@ class TelegramChannel(TelegramInput):
         if update.kind == CALLBACK:
             await output.settle_callback(update.callback_id or "", update.chat_id, update.message_id)
         message = await self._user_message(request, update, output, delivery_metadata(key, delivery))
+        if message is not None and not await self.limits.message_allowed(message.sender_id):
+            logger.warning("telegram: %s sends faster than the rate limit; not handed to the bot", message.sender_id)
+            await self.deliveries.finish(key)
+            await self._tell_slow_down(output, message.sender_id)
+            return response.json(OK)
         if message is not None:
             async with self.deliveries.processing(key):
                 try:
@@ -153,6 +163,14 @@ class TelegramChannel(TelegramInput):
         # Marked done only now, after the turn is stored: a process that dies mid-turn loses nothing.
         await self.deliveries.finish(key)
         return response.json(OK)
+
+    async def _tell_slow_down(self, output: OkTelegramOutput, conversation: str) -> None:
+        """Says "slow down" once a minute at most (a flood must not become a flood of our messages)."""
+        if await self.limits.limiter.allow(f"told:{conversation}", 1, 60):
+            try:
+                await output.send_text_message(conversation, channel_messages()["rate_limited"])
+            except Exception as error:  # noqa: BLE001 - the user is told next time
+                logger.warning("telegram: could not say slow down to %s: %s", conversation, describe_error(error))
 
     def _authentic(self, request: Request) -> bool:
         given = request.headers.get(SECRET_HEADER) or ""

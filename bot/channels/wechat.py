@@ -76,6 +76,7 @@ class WeChatInput(InputChannel):
     def __init__(self, settings: Settings | None = None, redis_prefix: str = "okpay:") -> None:
         self.settings = settings or get_settings()
         self.redis_prefix = redis_prefix
+        self.limits = common.ChannelLimits(self.settings)
         self.deliveries = DeliveryLedger(self.settings.redis_url, processing_ttl_s=self.settings.delivery_processing_s,
                                          prefix=f"{redis_prefix}seen:")
         #: Signatures (timestamp and nonce) seen, for as long as a timestamp is accepted.
@@ -128,6 +129,7 @@ class WeChatInput(InputChannel):
 
         async def close(*_: Any) -> None:
             await self.deliveries.close()
+            await self.limits.close()
             await self.nonces.close()
 
         blueprint.add_route(verify, "/webhook", methods=["GET"], name="wechat_verify")
@@ -219,6 +221,9 @@ class WeChatInput(InputChannel):
         handover = self._handover(incoming)
         if handover is None:
             return _success()
+        if not await self.limits.message_allowed(common.conversation_id(CHANNEL, incoming.openid)):
+            logger.warning("wechat: %s sends faster than the rate limit; not handed to the bot", incoming.openid)
+            return self._reply(request, incoming, common.channel_messages()["rate_limited"])
         key = incoming.replay_key
         delivery = await self.deliveries.claim(key)
         if delivery.state is State.DONE:

@@ -27,10 +27,19 @@ from rasa.core.channels.socketio import SocketBlueprint
 from sanic import Blueprint, Sanic
 from socketio.exceptions import ConnectionRefusedError
 
-from bot.channels.common import agent_of, conversation_events, disabled_blueprint, missing_settings, user_text
+from bot.channels.common import (
+    ChannelLimits,
+    agent_of,
+    channel_messages,
+    conversation_events,
+    disabled_blueprint,
+    missing_settings,
+    user_text,
+)
 from bot.channels.queue_status import queue_status
 from bot.channels.widget_history import quick_replies, widget_history
 from bot.privacy import redact
+from bot.ratelimit import CLIENT_KEY, address_key, client_address
 from bot.settings import get_settings
 from bot.widget.tokens import AUDIENCE, InvalidToken, anonymous_token, identity_from_token, secret_problem
 
@@ -129,6 +138,13 @@ class WidgetInput(InputChannel):
         self.anonymous_days, self.max_message_chars = anonymous_days, max_message_chars
         self.sio: socketio.AsyncServer | None = None
         self.app: Sanic | None = None
+        self.limits = ChannelLimits(get_settings())
+
+    def _address(self, environ: Dict[str, Any]) -> str:
+        """The client's address: the peer's, or behind our own proxy the one it forwarded."""
+        request = environ.get("sanic.request")
+        peer = (getattr(request, "ip", None) or environ.get("REMOTE_ADDR") or "") if request is not None else ""
+        return client_address(peer, environ.get("HTTP_X_FORWARDED_FOR"), get_settings().channel_proxies)
 
     def url_prefix(self) -> str:
         return "widget"
@@ -166,6 +182,7 @@ class WidgetInput(InputChannel):
         async def connect(sid: str, environ: Dict[str, Any], auth: Any = None) -> None:
             token = auth.get("token") if isinstance(auth, dict) else None
             issued = None
+            address = self._address(environ)
             if token:
                 try:
                     identity = identity_from_token(str(token), self.jwt_secret, self.jwt_algorithm,
@@ -174,9 +191,12 @@ class WidgetInput(InputChannel):
                     logger.info("widget connection refused: %s", error)
                     raise ConnectionRefusedError("invalid_token") from error
             else:
+                if not await self.limits.new_visitor_allowed(address):
+                    logger.warning("widget: too many new visitors from one address; connection refused")
+                    raise ConnectionRefusedError("rate_limited")
                 issued, identity = anonymous_token(self.jwt_secret, self.jwt_algorithm, self.anonymous_days)
             await sio.save_session(sid, {"conversation": identity.conversation_id, "anonymous": identity.anonymous,
-                                         "issued": issued}, namespace=NAMESPACE)
+                                         "issued": issued, "address": address}, namespace=NAMESPACE)
             await sio.enter_room(sid, identity.conversation_id, namespace=NAMESPACE)
 
         # Each handler takes `*_`: a client may send an event with any number of arguments
@@ -200,6 +220,12 @@ class WidgetInput(InputChannel):
                 return
             session = await sio.get_session(sid, namespace=NAMESPACE)
             conversation = session["conversation"]
+            if not await self.limits.message_allowed(conversation, session.get("address")):
+                logger.warning("widget: %s sends faster than the rate limit; not handed to the bot", conversation)
+                if await self.limits.limiter.allow(f"told:{conversation}", 1, 60):
+                    await sio.emit("bot_uttered", {"text": channel_messages()["rate_limited"]}, to=sid,
+                                   namespace=NAMESPACE)
+                return
             display = data.get("display") if isinstance(data.get("display"), str) else text
             # The echo to the user's other tabs goes through Redis: it carries no secret either.
             echo = redact(display[: self.max_message_chars]).text
@@ -207,7 +233,8 @@ class WidgetInput(InputChannel):
                            skip_sid=sid, namespace=NAMESPACE)
             await sio.emit("bot_typing", {"typing": True}, room=conversation, namespace=NAMESPACE)
             try:
-                await on_new_message(UserMessage(text, output, conversation, input_channel=self.name()))
+                await on_new_message(UserMessage(text, output, conversation, input_channel=self.name(),
+                                                 metadata={CLIENT_KEY: address_key(session.get("address"))}))
             except Exception:  # noqa: BLE001 - the socket must survive a failing turn
                 logger.exception("widget: handling a message of %s failed", conversation)
             finally:

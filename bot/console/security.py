@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 from typing import AbstractSet
 
 from aiohttp import web
+
+from bot.ratelimit import client_address
 
 CSRF_COOKIE = "okpay_csrf"
 CSRF_HEADER = "X-CSRF-Token"
@@ -54,19 +55,4 @@ async def add_security_headers(request: web.Request, response: web.StreamRespons
 
 def client_ip(request: web.Request, trusted_proxies: AbstractSet[str]) -> str:
     """The peer's address; behind a trusted proxy, the last X-Forwarded-For hop it did not add."""
-    peer = request.remote or ""
-    if peer not in trusted_proxies:
-        return peer
-    hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",") if hop.strip()]
-    for hop in reversed(hops):
-        if hop not in trusted_proxies:
-            return hop if _is_ip(hop) else peer
-    return peer
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
+    return client_address(request.remote or "", request.headers.get("X-Forwarded-For"), trusted_proxies)

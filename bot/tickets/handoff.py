@@ -19,6 +19,7 @@ from bot.tickets.service_hours import ServiceHours
 LIVE = "live"  # queued for an agent; the conversation is paused
 CLOSED = "closed"  # outside service hours
 BUSY = "busy"  # in service hours, but nobody online or the queue is full
+LIMITED = "limited"  # no ticket opened: the conversation or its client opened too many lately
 
 
 @dataclass(frozen=True)

@@ -130,6 +130,13 @@ def _set_status(session: Session, ticket: Ticket, status: str, now: datetime, ag
     ticket.updated_at = now
 
 
+def tickets_opened_since(session: Session, conversation_id: str, since: datetime) -> int:
+    """How many tickets the conversation opened since `since` (the rate limit on tickets)."""
+    return session.execute(
+        select(func.count(Ticket.id)).where(Ticket.conversation_id == conversation_id, Ticket.created_at >= since)
+    ).scalar_one()
+
+
 def open_ticket(session: Session, draft: TicketDraft, timezone: str, now: datetime | None = None) -> Ticket:
     """Inserts a ticket with the next number of the day. Starts the transaction.
 

@@ -1,6 +1,7 @@
 """Opening tickets, handing over, ticket status and cancelling, against a real SQLite store."""
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -244,3 +245,48 @@ def test_a_message_resent_to_another_replica_does_not_open_a_second_ticket(make_
         keys = [t.request_key for t in session.execute(select(Ticket)).scalars().all()]
     assert keys == ["test-user:req:nginx-req-7"]
     assert run("replica-2-id", "nginx-req-8") != first  # a new request is a new ticket
+
+
+def test_a_conversation_cannot_fill_the_queue_with_tickets(make_tracker, dispatcher, ticket_db, agent_online,
+                                                           monkeypatch):
+    """A script saying 转人工 again and again: past the hourly limit no ticket is opened and the user is told why."""
+    from bot.settings import reset_settings_cache
+
+    monkeypatch.setenv("OKPAY_RATE_TICKETS_PER_HOUR", "2")
+    reset_settings_cache()
+
+    def run(message_id, sender="flooder", client=None):
+        tracker = make_tracker(intent="out_of_scope", slots=FORM_ANSWERS, sender_id=sender)
+        tracker.latest_message["message_id"] = message_id
+        if client:
+            tracker.latest_message["metadata"] = {"client": client}
+        return ActionOpenTicket().run(dispatcher, tracker, {})
+
+    run("m1")
+    run("m2")
+    events = run("m3")
+    assert dispatcher.messages[-1]["response"] == "utter_ticket_limit"
+    assert "ticket_number" not in {e.get("name") for e in events if e.get("event") == "slot" and e.get("value")}
+    with ticket_db.session() as session:
+        owners = [t.conversation_id for t in session.execute(select(Ticket)).scalars().all()]
+    assert owners == ["flooder", "flooder"]
+    run("m4", sender="someone-else")  # other users are not affected
+    assert dispatcher.messages[-1]["response"] != "utter_ticket_limit"
+
+
+def test_one_client_address_cannot_open_tickets_from_many_conversations(make_tracker, dispatcher, ticket_db,
+                                                                        agent_online, monkeypatch):
+    """New anonymous widget visitors are free to make: the hashed client address carries the limit."""
+    from bot.settings import reset_settings_cache
+
+    monkeypatch.setenv("OKPAY_RATE_TICKETS_PER_HOUR_PER_ADDRESS", "2")
+    reset_settings_cache()
+    client = f"addr-{uuid.uuid4().hex[:8]}"
+    for index in range(3):
+        tracker = make_tracker(intent="out_of_scope", slots=FORM_ANSWERS, sender_id=f"widget:a:visitor{index}")
+        tracker.latest_message.update(message_id=f"m{index}", metadata={"client": client})
+        ActionOpenTicket().run(dispatcher, tracker, {})
+    assert [m["response"] for m in dispatcher.messages if m["response"].startswith("utter_ticket_")][-1] == (
+        "utter_ticket_limit")
+    with ticket_db.session() as session:
+        assert len(session.execute(select(Ticket)).scalars().all()) == 2

@@ -158,3 +158,19 @@ def serve_channels() -> Iterator[Callable[..., ChannelServer]]:
     yield start
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def limits(monkeypatch):
+    """`limits(name=value, …)` sets OKPAY_RATE_* (e.g. messages_per_minute) for the channels made afterwards."""
+    from bot.settings import reset_settings_cache
+
+    monkeypatch.delenv("OKPAY_REDIS_URL", raising=False)
+
+    def apply(**values: int) -> None:
+        for name, value in values.items():
+            monkeypatch.setenv(f"OKPAY_RATE_{name.upper()}", str(value))
+        reset_settings_cache()
+
+    yield apply
+    reset_settings_cache()

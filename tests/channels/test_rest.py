@@ -111,3 +111,19 @@ def test_a_later_message_reaches_the_callback_with_the_callers_sender(serve_chan
     output = server.output("callback")
     server.run(output.send_text_message("callback:shop-42", "客服小李：您好"))
     assert receiver.wait_for("shop-42", 1) == ["客服小李：您好"]
+
+
+def test_rest_answers_429_past_the_rate_limit_and_other_conversations_go_on(serve_channels, limits):
+    from bot.channels.common import channel_messages
+
+    limits(messages_per_minute=3)
+    server = serve_channels(RestInput())
+    url = f"{server.url}/webhooks/rest/webhook"
+    codes = [requests.post(url, json={"sender": "flood", "message": f"m{i}"}, timeout=5).status_code
+             for i in range(5)]
+    assert codes == [200, 200, 200, 429, 429]
+    refused = requests.post(url, json={"sender": "flood", "message": "again"}, timeout=5)
+    assert refused.json() == {"error": "rate_limited", "message": channel_messages()["rate_limited"]}
+    assert refused.headers["Retry-After"] == "60"
+    assert requests.post(url, json={"sender": "calm", "message": "你好"}, timeout=5).status_code == 200
+    assert server.agent.texts() == ["m0", "m1", "m2", "你好"]

@@ -473,3 +473,15 @@ def test_an_update_whose_process_died_mid_turn_is_handled_by_another_one(serve_c
     [message] = living.agent.received
     assert message.text == "提现没到账" and message.metadata[REDELIVERY] is True
     assert living.post(update).status_code == 200 and len(living.agent.received) == 1  # done now
+
+
+def test_a_flood_is_answered_200_not_handed_over_and_told_to_slow_down_once(serve_channels, telegram_env, limits):
+    from bot.channels.common import channel_messages
+
+    limits(messages_per_minute=2)
+    telegram = Telegram(serve_channels(TelegramChannel.from_credentials(None)), telegram_env)
+    codes = [telegram.post(updates.text_update(42, f"m{i}")).status_code for i in range(5)]
+    assert codes == [200] * 5  # answered, so Telegram does not deliver them again
+    assert telegram.agent.texts() == ["m0", "m1"]
+    told = [body for body in telegram.api.sent if body.get("text") == channel_messages()["rate_limited"]]
+    assert len(told) == 1

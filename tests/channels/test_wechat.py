@@ -392,3 +392,15 @@ def test_the_app_secret_and_access_token_never_reach_a_log(wechat, api, caplog):
         server.run(server.output("wechat").send_text_message("wechat:o_user1", "你好"))
     assert "sending to o_user1 failed" in caplog.text
     assert api.app_secret not in caplog.text
+
+
+def test_a_flooding_user_is_told_to_slow_down_and_the_bot_sees_only_the_allowed(wechat, limits):
+    from bot.channels.common import channel_messages
+
+    limits(messages_per_minute=2)
+    server = wechat()
+    replies = [reply_of(post(server, FakeWeChatAPI.text_message_xml("o_flood", f"m{i}", 7000 + i)))["Content"]
+               for i in range(1, 5)]
+    slow_down = channel_messages()["rate_limited"]
+    assert replies == ["echo: m1", "echo: m2", slow_down, slow_down]
+    assert server.agent.texts() == ["m1", "m2"]

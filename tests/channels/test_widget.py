@@ -238,3 +238,48 @@ def test_history_leaves_out_what_the_console_and_channels_sent_as_intents():
         {"event": "bot", "text": "请打分", "data": {"buttons": BUTTONS}},
     ]
     assert [(m["role"], m["text"]) for m in widget_history(events)] == [("user", "转人工"), ("bot", "请打分")]
+
+
+def test_messages_and_new_anonymous_visitors_are_rate_limited(serve_channels, limits):
+    from bot.channels.common import channel_messages
+
+    limits(messages_per_minute=2, new_visitors_per_hour_per_address=2)
+    server = serve_channels(widget())
+
+    async def scenario():
+        client = Client(server.url)
+        await client.connect(user_token(SECRET, "HS256", "alice"))
+        for text in ("m1", "m2", "m3", "m4"):
+            await client.say(text)
+        await client.wait("bot_uttered", 3)
+        await asyncio.sleep(0.3)
+        texts = [data["text"] for data in client.all("bot_uttered")]
+        await client.close()
+        visitors = []
+        for _ in range(2):
+            visitor = Client(server.url)
+            visitors.append((await visitor.connect())["anonymous"])
+            await visitor.close()
+        third = await Client(server.url).refused(None)
+        return texts, visitors, third
+
+    texts, visitors, third = run(scenario())
+    # Handlers run side by side, so the order may vary; told once, the fourth dropped without a word.
+    assert sorted(texts) == sorted(["echo: m1", "echo: m2", channel_messages()["rate_limited"]])
+    assert sorted(server.agent.texts()) == ["m1", "m2"]
+    assert visitors == [True, True] and third == {"message": "rate_limited"}
+
+
+def test_the_widget_tells_the_bot_its_clients_hashed_address(serve_channels):
+    server = serve_channels(widget())
+
+    async def scenario():
+        client = Client(server.url)
+        await client.connect(user_token(SECRET, "HS256", "alice"))
+        await client.say("你好")
+        await client.wait("bot_uttered")
+        await client.close()
+
+    run(scenario())
+    [message] = server.agent.received
+    assert len(message.metadata["client"]) == 20 and "127.0.0.1" not in str(message.metadata)

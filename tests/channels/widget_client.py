@@ -34,9 +34,10 @@ class Client:
         """Leaves at once (a polite polling disconnect waits for the pending long-poll)."""
         await self.sio.eio.disconnect(abort=True)
 
-    async def refused(self, token: str) -> Any:
-        """Connects with `token` expecting a refusal; returns the server's reason."""
-        await self.sio.connect(self.url, auth={"token": token}, transports=["polling"], wait=False)
+    async def refused(self, token: str | None) -> Any:
+        """Connects with `token` (None: as an anonymous visitor) expecting a refusal; returns the server's reason."""
+        await self.sio.connect(self.url, auth={"token": token} if token else None, transports=["polling"],
+                               wait=False)
         reason = await self.wait("connect_error")
         await self.sio.eio.disconnect(abort=True)  # a refused client's polling task does not end by itself
         return reason
