@@ -100,6 +100,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as home, FakeWeChatAPI() as wechat, FakeTelegramAPI() as telegram:
         settings = Settings(
+            # A benchmark is one client sending far more than a user would: no rate limits.
+            rate_messages_per_minute=0, rate_messages_per_minute_per_address=0,
+            rate_new_visitors_per_hour_per_address=0,
             rasa_port=free_port(), action_port=free_port(), console_port=free_port(),
             tracker_db=Path(home) / "tracker.db", ticket_db=Path(home) / "tickets.db", log_dir=Path(home) / "log",
             widget_jwt_secret=WIDGET_SECRET, wechat_token=WECHAT_TOKEN, wechat_app_id=wechat.app_id,

@@ -67,6 +67,7 @@ def measure(replicas: int, args: argparse.Namespace, home: Path) -> tuple:
     try:
         settings = Settings(**replicated_ports(dict(
             deployment="replicated", database_url=f"{POSTGRES}/{database}", redis_url="redis://127.0.0.1:6379/0",
+            rate_messages_per_minute=0,  # a benchmark is one client sending far more than a user would
             tracker_db=home / f"unused-{replicas}.db", log_dir=home / f"log-{replicas}",
             lock_key_prefix="okpaybench" + uuid.uuid4().hex[:8],
         ), rasa_replicas=replicas, action_replicas=replicas))

@@ -86,6 +86,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
+            # A benchmark is one client sending far more than a user would: no rate limits.
+            rate_messages_per_minute=0, rate_messages_per_minute_per_address=0,
+            rate_new_visitors_per_hour_per_address=0,
             rasa_port=free_port(), action_port=free_port(),
             tracker_db=Path(tmp, "bench.db"), log_dir=Path(tmp, "log"),
         )

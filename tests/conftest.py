@@ -10,6 +10,31 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Every client of the test suite connects from 127.0.0.1: per-address rate limits would count the whole
+#: suite as one flooding client. They are off here (and in the stacks the tests start, which inherit the
+#: environment); tests/test_ratelimit.py, the channel tests' `limits` fixture and the ticket tests turn
+#: them on where a test is about them.
+PER_ADDRESS_LIMITS_OFF = {"OKPAY_RATE_MESSAGES_PER_MINUTE_PER_ADDRESS": "0",
+                          "OKPAY_RATE_NEW_VISITORS_PER_HOUR_PER_ADDRESS": "0",
+                          "OKPAY_RATE_TICKETS_PER_HOUR_PER_ADDRESS": "0"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_address_for_the_whole_suite():
+    import os
+
+    from bot.settings import reset_settings_cache
+
+    saved = {name: os.environ.get(name) for name in PER_ADDRESS_LIMITS_OFF}
+    os.environ.update(PER_ADDRESS_LIMITS_OFF)
+    reset_settings_cache()
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    reset_settings_cache()
 
 
 def user_event(text: str, intent: str, confidence: float = 0.9) -> Dict[str, Any]:

@@ -99,8 +99,10 @@ events {{
 http {{
     # The path without its query string: WeChat's signature and nonce, or a secret someone put in a
     # URL, never reach the log.
+    # Every replica tried for a request is in upstream=…: "a, b" shows a re-send after `a` failed.
     log_format okpay '$remote_addr [$time_local] "$request_method $uri $server_protocol" $status '
-                     '$body_bytes_sent $request_time "$http_user_agent" $request_id';
+                     '$body_bytes_sent $request_time "$http_user_agent" $request_id '
+                     'upstream="$upstream_addr" upstream_status="$upstream_status"';
     access_log {log_dir}/nginx-access.log okpay;
     client_body_temp_path {run_dir}/client_body;
     proxy_temp_path {run_dir}/proxy;

@@ -1,8 +1,9 @@
 """The replicated deployment, for real: nginx, 2 Rasa and 2 action-server processes, PostgreSQL and Redis.
 
-PostgreSQL is the machine's (127.0.0.1:5432), in a database of this test
-session's own, dropped afterwards. Redis is a private `redis-server` on a free
-port, so a test can stop it without disturbing anything else on the machine.
+PostgreSQL is a cluster of this test session's own (`tests.private_postgres`:
+Debian's initdb and pg_ctl, a private port and directory), and Redis a
+private `redis-server` on a free port, so a test can restart or stop either
+without disturbing anything else on the machine.
 """
 from __future__ import annotations
 
@@ -21,9 +22,8 @@ from sqlalchemy import create_engine, text
 from bot.cli.serve import free_port, replicated_ports, running_stack
 from bot.model_files import model_path
 from bot.settings import Settings
+from tests.private_postgres import PrivatePostgres
 from tests.senders import sender_id
-
-POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 
 
 class PrivateRedis:
@@ -66,23 +66,22 @@ def private_redis():
 
 
 @pytest.fixture(scope="session")
-def pg_url():
-    """A fresh PostgreSQL database for this session (the machine's server, trust auth)."""
-    name = f"okpay_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
+def private_postgres():
+    """PostgreSQL of this test session's own, which tests may restart."""
+    server = PrivatePostgres()
     try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:  # noqa: BLE001
-        pytest.fail(f"these tests need PostgreSQL on 127.0.0.1:5432 ({error})")
-    admin.dispose()
-    yield f"{POSTGRES}/{name}"
-    admin = create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")  # a test restarted the server
-    with admin.connect() as connection:
-        connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-                           {"n": name})
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
+        server.start()
+    except RuntimeError as error:
+        server.remove()
+        pytest.fail(f"could not start a private PostgreSQL cluster: {error}")
+    yield server
+    server.remove()
+
+
+@pytest.fixture(scope="session")
+def pg_url(private_postgres):
+    """A database in the private cluster (created by the stack's start)."""
+    return f"{private_postgres.url}/okpay"
 
 
 @pytest.fixture(scope="session")

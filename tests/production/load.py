@@ -45,39 +45,53 @@ class LoadResult:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+async def _send(session: aiohttp.ClientSession, url: str, conversation: str, message_id: str, text: str,
+                result: LoadResult) -> None:
+    body = {"sender": conversation, "message": text, "metadata": {"test_message_id": message_id}}
+    started = time.monotonic()
+    try:
+        async with session.post(url, json=body) as response:
+            replies = await response.json(content_type=None) if response.status == 200 else None
+            status = response.status
+    except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+        result.failures.append(f"{message_id}: {type(error).__name__}")
+        return
+    result.latencies_s.append(time.monotonic() - started)
+    if status != 200:
+        result.failures.append(f"{message_id}: HTTP {status}")
+    elif not replies:
+        result.failures.append(f"{message_id}: no answer")
+
+
 async def _sender(session: aiohttp.ClientSession, url: str, conversation: str, sender: int, turns: int,
-                  result: LoadResult) -> None:
+                  result: LoadResult, stagger_s: float | None) -> None:
+    """One sender's turns: each after the previous answer, or (`stagger_s`) a burst that does not wait for answers,
+    one message every `stagger_s` seconds."""
     ids = result.sent.setdefault(conversation, {}).setdefault(sender, [])
+    pending = []
     for turn in range(turns):
         message_id = f"{conversation}/{sender}/{turn}"
         ids.append(message_id)
-        body = {"sender": conversation, "message": TURNS[(turn + sender) % len(TURNS)],
-                "metadata": {"test_message_id": message_id}}
-        started = time.monotonic()
-        try:
-            async with session.post(url, json=body) as response:
-                replies = await response.json(content_type=None) if response.status == 200 else None
-                status = response.status
-        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-            result.failures.append(f"{message_id}: {type(error).__name__}")
-            continue
-        result.latencies_s.append(time.monotonic() - started)
-        if status != 200:
-            result.failures.append(f"{message_id}: HTTP {status}")
-        elif not replies:
-            result.failures.append(f"{message_id}: no answer")
+        send = _send(session, url, conversation, message_id, TURNS[(turn + sender) % len(TURNS)], result)
+        if stagger_s is None:
+            await send
+        else:
+            pending.append(asyncio.ensure_future(send))
+            await asyncio.sleep(stagger_s)
+    await asyncio.gather(*pending)
 
 
 async def run_load(base_url: str, prefix: str, conversations: int, senders: int, turns: int,
-                   timeout_s: float = 120) -> LoadResult:
-    """`conversations` conversations, each with `senders` concurrent senders sending `turns` messages each."""
+                   timeout_s: float = 120, stagger_s: float | None = None) -> LoadResult:
+    """`conversations` conversations, each with `senders` concurrent senders sending `turns` messages each
+    (with `stagger_s`: in bursts, without waiting for the answers)."""
     result = LoadResult()
     url = f"{base_url}/webhooks/rest/webhook"
-    connector = aiohttp.TCPConnector(limit=conversations * senders)
+    connector = aiohttp.TCPConnector(limit=conversations * senders * (turns if stagger_s is not None else 1))
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=timeout_s)) as session:
         started = time.monotonic()
         await asyncio.gather(*(
-            _sender(session, url, f"{prefix}-{c}", s, turns, result)
+            _sender(session, url, f"{prefix}-{c}", s, turns, result, stagger_s)
             for c in range(conversations) for s in range(senders)
         ))
         result.duration_s = time.monotonic() - started
