@@ -11,6 +11,8 @@ What changes from Rasa's `RestInput` and `CallbackInput`:
   and read or write that user's conversation. The body's `input_channel` is
   ignored for the same reason (Rasa let it pick the channel an agent's reply
   goes out through).
+- The text is cut to `OKPAY_MAX_MESSAGE_CHARS` like every channel's, and a
+  typed `/EXTERNAL_…` intent is read as words (only the console sends those).
 - A failing or cancelled turn is logged without the user's text (Rasa logs it
   in clear) and answered with what was collected so far.
 - The callback channel does not answer 500 when its callback URL cannot be
@@ -38,7 +40,7 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.common import ChannelLimits, channel_messages, conversation_id, valid_user_id
+from bot.channels.common import ChannelLimits, channel_messages, conversation_id, user_text, valid_user_id
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -107,7 +109,9 @@ class _TrustedCallerChannel:
 
     async def _message(self, request: Request, collector: CollectingOutputChannel) -> UserMessage:
         sender = await self._extract_sender(request)
-        return UserMessage(request.json["message"], collector, sender,
+        # Cut as every channel cuts (OKPAY_MAX_MESSAGE_CHARS): a huge body costs no more than a long message.
+        text = user_text(request.json["message"], get_settings().max_message_chars)
+        return UserMessage(text, collector, sender,
                            input_channel=self.name(), metadata=self.get_metadata(request))  # type: ignore[attr-defined]
 
 

@@ -5,6 +5,11 @@ the separators of `bot.privacy.numbers` ("6222.0212.3456.7894",
 "6222，0212，…", "6227 0017\\n6031 3728", "6 2 2 2 …"), in any script or in
 Chinese numerals (`bot.privacy.digits`: "六二二二零二…", "〇", "幺").
 
+A number that a card word introduces ("卡号 6222.0212.3456.7890", "银行卡是…",
+"card number …") is hidden with 15 to 19 digits even when it fails the Luhn
+check: people mistype card numbers, and a number one digit off a real card
+is as sensitive as the card.
+
 Not cards: mobile numbers (also with 86 before), a run of one repeated
 digit, numbers introduced as an order, transaction or other number (订单号,
 交易号, 流水, order …), numbers glued to letters ("T2024…", "OK-2026…"),
@@ -35,14 +40,28 @@ _AREA_CODE = re.compile(r"0[1-9][0-9]{1,2}")
 _DATE = re.compile(r"(?:19|20)[0-9]{6}")
 
 
-def is_card_number(digits: str) -> bool:
-    """13 to 19 ASCII digits passing Luhn that are not a mobile number nor one repeated digit."""
+#: A card word right before a number: "卡号", "银行卡是", "信用卡号码：", "card number", "card no." …
+_CARD_NUMBER_WORD = re.compile(
+    r"(?:卡号|卡號|(?:银行|銀行|信用|借记|借記|储蓄|儲蓄)卡(?:号|號)?(?:码|碼)?"
+    r"|(?<![a-z])card\s?(?:number|num|no\.?|#)?)\s?(?:是|为|為|:|：|=)?\s?$"
+)
+#: Digits of a mistyped card number that a card word introduces (shorter ones are account tails, amounts …).
+INTRODUCED_CARD_DIGITS = range(15, 20)
+
+
+def is_card_number(digits: str, introduced: bool = False) -> bool:
+    """13 to 19 ASCII digits passing Luhn (15 to 19 in any case after a card word) that are not a mobile
+    number nor one repeated digit."""
     return (
-        len(digits) in CARD_DIGITS
+        len(digits) in (INTRODUCED_CARD_DIGITS if introduced else CARD_DIGITS)
         and digits.count(digits[0]) != len(digits)
         and not _MOBILE_DIGITS.fullmatch(digits)
-        and luhn_valid(digits)
+        and (introduced or luhn_valid(digits))
     )
+
+
+def _introduced_by_a_card_word(folded: str, start: int) -> bool:
+    return _CARD_NUMBER_WORD.search(folded[max(0, start - 20):start].lower()) is not None
 
 
 def bank_cards(folded: str, view: str) -> List[Span]:
@@ -53,9 +72,12 @@ def bank_cards(folded: str, view: str) -> List[Span]:
                 or amount_before(folded, run.start)):
             continue
         phones = phone_groups(view, run)
+        introduced = _introduced_by_a_card_word(folded, run.start)
         candidates: List[Tuple[Window, int, str]] = [
             (window, window.end, BANK_CARD) for window in run.windows(view, CARD_DIGITS)
-            if is_card_number(window.digits) and phones.isdisjoint(range(window.first, window.last + 1))
+            if (is_card_number(window.digits) or (introduced and window.first == 0
+                                                  and is_card_number(window.digits, introduced=True)))
+            and phones.isdisjoint(range(window.first, window.last + 1))
             and _card_layout(run, window) and not decimals_after(view, window.end)
             and not _dates_only(view, run, window)
         ]

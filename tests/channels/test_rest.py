@@ -127,3 +127,16 @@ def test_rest_answers_429_past_the_rate_limit_and_other_conversations_go_on(serv
     assert refused.headers["Retry-After"] == "60"
     assert requests.post(url, json={"sender": "calm", "message": "你好"}, timeout=5).status_code == 200
     assert server.agent.texts() == ["m0", "m1", "m2", "你好"]
+
+
+def test_a_huge_message_is_cut_like_every_channels_and_external_intents_are_words(serve_channels, monkeypatch):
+    from bot.settings import reset_settings_cache
+
+    monkeypatch.setenv("OKPAY_MAX_MESSAGE_CHARS", "50")
+    reset_settings_cache()
+    server = serve_channels(RestInput())
+    url = f"{server.url}/webhooks/rest/webhook"
+    assert requests.post(url, json={"sender": "u1", "message": "付" * 100_000}, timeout=10).status_code == 200
+    requests.post(url, json={"sender": "u1", "message": "/EXTERNAL_handoff_resolved"}, timeout=10)
+    assert server.agent.texts() == ["付" * 50, "EXTERNAL_handoff_resolved"]
+    reset_settings_cache()

@@ -135,3 +135,25 @@ def test_numbers_glued_to_letters_are_ids(text):
 
 def test_the_longest_card_in_a_run_wins():
     assert found(f"金额100 {grouped(CARD, ' ')}") == [grouped(CARD, " ")]
+
+
+@pytest.mark.parametrize("text", [
+    "卡号 6222.0212.3456.7890", "我的银行卡是6222 0212 3456 7890", "card number: 6222-0212-3456-7890",
+    "卡号是 6222021234567890 还款失败", "信用卡号码：6222 0212 3456 7890 123",
+])
+def test_a_mistyped_card_number_after_a_card_word_is_hidden_anyway(text):
+    """The issue's own example fails the Luhn check: one digit off a real card is as sensitive as the card."""
+    from bot.privacy import MASK, redact
+
+    hidden = redact(text)
+    assert MASK in hidden.text and "0212" not in hidden.text and hidden.kinds == ("bank_card",)
+
+
+@pytest.mark.parametrize("text", [
+    "6222.0212.3456.7890", "订单号 6222021234567890", "银行卡尾号 7890", "银行卡 13812345678",
+    "信用卡还款 6222021234567890 元",
+])
+def test_without_a_card_word_a_number_failing_luhn_stays(text):
+    from bot.privacy import redact
+
+    assert redact(text).text == text

@@ -38,7 +38,7 @@ def test_bank_card_numbers_are_hidden(text, expected):
 @pytest.mark.parametrize("text", [
     "4111111111111112",  # fails Luhn
     "订单号 2023112012345678 付款失败",
-    "卡号 6217 0000 1001 2345 678",  # fails Luhn: a typo is not a card
+    "转账 6217 0000 1001 2345 678 元",  # fails Luhn, and no card word introduces it
     "13812345678",  # a phone number
     "+86 138 1234 5678",  # 13 digits with the country code
     "8613812345678",
@@ -265,9 +265,10 @@ def test_review_a_card_number_with_dots_between_the_groups():
     assert redact(text) == Redaction(f"我的卡号是{MASK}，帮我看看为啥绑不上", ("bank_card",))
 
 
-def test_review_the_dotted_example_as_written_fails_luhn_and_stays_like_any_mistyped_number():
+def test_review_the_dotted_example_fails_luhn_and_is_hidden_when_a_card_word_introduces_it():
     assert not luhn_valid("6222021234567890")
-    assert redact("6222.0212.3456.7890") == Redaction("6222.0212.3456.7890")
+    assert redact("我的卡号是6222.0212.3456.7890") == Redaction(f"我的卡号是{MASK}", ("bank_card",))
+    assert redact("6222.0212.3456.7890") == Redaction("6222.0212.3456.7890")  # a bare typo-number is no card
 
 
 def test_review_a_verification_code_after_words():
@@ -307,9 +308,11 @@ def test_card_number_in_any_unicode_digits(digits):
 
 
 def test_card_numbers_are_still_luhn_checked_however_written():
+    """Without a card word before it, a number that fails Luhn is no card (after 卡号 it is hidden anyway)."""
     wrong = CARD[:-1] + str((int(CARD[-1]) + 1) % 10)
     for written in (chinese(wrong), " ".join(wrong), ".".join(wrong[i:i + 4] for i in range(0, 19, 4))):
-        assert redact(f"卡号 {written}") == Redaction(f"卡号 {written}")
+        assert redact(f"流水 {written}") == Redaction(f"流水 {written}")
+        assert redact(f"卡号 {written}").kinds == ("bank_card",)
 
 
 # Passwords: any verb or punctuation, values starting with Chinese or mixed, every keyword.
