@@ -21,19 +21,13 @@ PER_ADDRESS_LIMITS_OFF = {"OKPAY_RATE_MESSAGES_PER_MINUTE_PER_ADDRESS": "0",
 
 @pytest.fixture(scope="session", autouse=True)
 def _one_address_for_the_whole_suite():
-    import os
-
     from bot.settings import reset_settings_cache
 
-    saved = {name: os.environ.get(name) for name in PER_ADDRESS_LIMITS_OFF}
-    os.environ.update(PER_ADDRESS_LIMITS_OFF)
-    reset_settings_cache()
-    yield
-    for name, value in saved.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in PER_ADDRESS_LIMITS_OFF.items():
+            patch.setenv(name, value)
+        reset_settings_cache()
+        yield
     reset_settings_cache()
 
 

@@ -107,6 +107,27 @@ class _TrustedCallerChannel:
         return response.json({"error": "rate_limited", "message": channel_messages()["rate_limited"]}, status=429,
                              headers={"Retry-After": "60"})
 
+    def _webhooks(self, name: str, on_new_message: OnNewMessage, collector: Callable[[], Any],
+                  answer: Callable[[Any], HTTPResponse]) -> Blueprint:
+        """GET / (health) and POST /webhook: checked, rate-limited, one turn, then `answer(collector)`."""
+        webhook = Blueprint(name, __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            collected = collector()
+            message = await self._message(request, collected)
+            refused = await self._limited(message)
+            if refused is not None:
+                return refused
+            await _run_turn(on_new_message, message, self.name())  # type: ignore[attr-defined]
+            return answer(collected)
+
+        return webhook
+
     async def _message(self, request: Request, collector: CollectingOutputChannel) -> UserMessage:
         sender = await self._extract_sender(request)
         # Cut as every channel cuts (OKPAY_MAX_MESSAGE_CHARS): a huge body costs no more than a long message.
@@ -129,6 +150,14 @@ class RestCollector(CollectingOutputChannel):
         await super()._persist_message(as_the_caller_knows_it(message, RestInput.name()))
 
 
+def _callback_answer(collector: CallbackOutput) -> HTTPResponse:
+    if collector.failed:
+        return response.json({"error": "callback_unreachable", "stored": True,
+                              "message": "the message was handled; its answers could not be posted "
+                                         "to the callback URL"}, status=502)
+    return response.text("success")
+
+
 async def _run_turn(on_new_message: OnNewMessage, message: UserMessage, channel: str) -> None:
     """Runs one turn; a failure or a cancellation is logged without the user's text."""
     try:
@@ -141,23 +170,8 @@ async def _run_turn(on_new_message: OnNewMessage, message: UserMessage, channel:
 
 class RestInput(_TrustedCallerChannel, rest.RestInput):
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        webhook = Blueprint("custom_webhook_RestInput", __name__)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
-        @webhook.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            collector = RestCollector()
-            message = await self._message(request, collector)
-            refused = await self._limited(message)
-            if refused is not None:
-                return refused
-            await _run_turn(on_new_message, message, self.name())
-            return response.json(collector.messages)
-
-        return webhook
+        return self._webhooks("custom_webhook_RestInput", on_new_message, RestCollector,
+                              lambda collector: response.json(collector.messages))
 
 
 class CallbackOutput(CollectingOutputChannel):
@@ -186,27 +200,7 @@ class CallbackOutput(CollectingOutputChannel):
 
 class CallbackInput(_TrustedCallerChannel, callback.CallbackInput):
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        webhook = Blueprint("callback_webhook", __name__)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
-        @webhook.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            collector = self.get_output_channel()
-            message = await self._message(request, collector)
-            refused = await self._limited(message)
-            if refused is not None:
-                return refused
-            await _run_turn(on_new_message, message, self.name())
-            if collector.failed:
-                return response.json({"error": "callback_unreachable", "stored": True,
-                                      "message": "the message was handled; its answers could not be posted "
-                                                 "to the callback URL"}, status=502)
-            return response.text("success")
-
-        return webhook
+        return self._webhooks("callback_webhook", on_new_message, self.get_output_channel, _callback_answer)
 
     def get_output_channel(self) -> CallbackOutput:
         return CallbackOutput(self.callback_endpoint)
