@@ -5,10 +5,13 @@ loopback ports with a throw-away tracker database, then drives a scripted
 multi-turn conversation through the REST channel:
   - 1 client, conversations one after another: p50/p95 per turn;
   - 8 and 32 concurrent conversations: throughput (turns/s) and p95.
+  - one long conversation (`--growth`, 240 turns by default): the median
+    turn in each bucket of 24 turns, so a cost that grows with the
+    conversation's length shows (last bucket / first bucket), and p95 over it.
 Prints the server start time and the resident memory of each process.
 Every loop is bounded; nothing leaves 127.0.0.1.
 
-    .venv/bin/python -m benchmarks.serving_benchmark [--rounds N]
+    .venv/bin/python -m benchmarks.serving_benchmark [--rounds N] [--growth TURNS]
 """
 from __future__ import annotations
 
@@ -39,6 +42,12 @@ CONVERSATION = [
     "谢谢",
     "再见",
 ]
+
+
+#: The long conversation: a guide, two "not solved", "solved", an FAQ, thanks and goodbye, again and again,
+#: as a user who comes back several times a day within one session writes.
+LONG_CONVERSATION = ["你好", "付款一直失败", "没解决", "没解决", "解决了", "转账手续费多少", "谢谢", "再见"]
+BUCKET = 24
 
 
 def percentile(values: List[float], share: float) -> float:
@@ -75,6 +84,34 @@ async def drive(url: str, clients: int, conversations_each: int) -> Tuple[List[f
     return [latency for result in results for latency in result], elapsed
 
 
+async def long_conversation(url: str, turns: int) -> List[float]:
+    """One conversation of `turns` turns, one after another: each turn's latency."""
+    sender = f"growth-{uuid.uuid4().hex[:12]}"
+    latencies = []
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
+        for turn in range(turns):
+            text = LONG_CONVERSATION[turn % len(LONG_CONVERSATION)]
+            started = time.perf_counter()
+            async with session.post(url, json={"sender": sender, "message": text}) as response:
+                body = await response.json()
+                if response.status != 200 or not body:
+                    raise RuntimeError(f"turn {turn} {text!r} failed: {response.status} {body}")
+            latencies.append(time.perf_counter() - started)
+    return latencies
+
+
+def print_growth(latencies: List[float]) -> None:
+    print(f"\nOne conversation of {len(latencies)} turns (median per bucket of {BUCKET} turns)\n")
+    print(f"{'turns':<12}{'median ms':>10}")
+    medians = []
+    for start in range(0, len(latencies), BUCKET):
+        bucket = latencies[start:start + BUCKET]
+        medians.append(statistics.median(bucket))
+        print(f"{f'{start + 1}-{start + len(bucket)}':<12}{medians[-1] * 1000:>10.1f}")
+    print(f"last bucket / first bucket: x{medians[-1] / medians[0]:.2f}; "
+          f"p95 over the conversation {percentile(latencies, 0.95) * 1000:.1f} ms")
+
+
 def rss_mb(pid: int) -> float:
     process = psutil.Process(pid)
     return sum(p.memory_info().rss for p in [process, *process.children(recursive=True)]) / 2**20
@@ -83,6 +120,7 @@ def rss_mb(pid: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=20, help="conversations of the single client")
+    parser.add_argument("--growth", type=int, default=240, help="turns of the long conversation (0: skip it)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
@@ -101,6 +139,7 @@ def main() -> None:
             for clients in (8, 32):
                 latencies, elapsed = asyncio.run(drive(url, clients, 3))
                 rows.append((f"{clients} concurrent", len(latencies), len(latencies) / elapsed, latencies))
+            growth = asyncio.run(long_conversation(url, args.growth)) if args.growth else []
             memory = {name: rss_mb(process.pid) for name, process in stack.processes.items()}
             print(f"\nServing benchmark: a {len(CONVERSATION)}-turn scripted conversation "
                   "through the REST channel, with the action server\n")
@@ -112,6 +151,8 @@ def main() -> None:
             print(f"\nready after start: action server {stack.ready_after['actions']:.1f} s, "
                   f"Rasa server {stack.ready_after['rasa']:.1f} s (model loaded)")
             print("resident memory: " + ", ".join(f"{name} {mb:.0f} MB" for name, mb in memory.items()))
+            if growth:
+                print_growth(growth)
 
 
 if __name__ == "__main__":
