@@ -57,26 +57,33 @@ def access_log_lines(stack) -> list:
     return log.read_text(encoding="utf-8").splitlines()
 
 
+def webhook_lines(stack) -> list:
+    return [line for line in access_log_lines(stack) if "/webhooks/rest/webhook" in line]
+
+
 def test_a_rasa_replica_killed_under_load_loses_no_message(replicated, tracker_db):
     prefix = f"kill-{uuid.uuid4().hex[:6]}"
     outcome = {}
 
     def load() -> None:
-        outcome["result"] = asyncio.run(run_load(replicated.rasa_url, prefix, conversations=6, senders=2, turns=6))
+        outcome["result"] = asyncio.run(run_load(replicated.rasa_url, prefix, conversations=6, senders=2, turns=10))
 
+    answered_before = len(webhook_lines(replicated))
     runner = threading.Thread(target=load)
     runner.start()
-    time.sleep(1.5)
+    # Kill once the load is well under way (a dozen answers logged), not after a fixed time: turns got faster.
+    deadline = time.monotonic() + 60
+    while len(webhook_lines(replicated)) < answered_before + 12 and time.monotonic() < deadline:
+        time.sleep(0.05)
     replicated.processes["rasa-1"].kill()  # SIGKILL: no goodbye, its locks stay in Redis until they expire
     runner.join(300)
     result = outcome["result"]
     try:
         assert result.failures == []
-        assert result.messages == 6 * 2 * 6
+        assert result.messages == 6 * 2 * 10
         # At least one message was on the killed replica when it died and was re-sent to the other …
         killed = f"127.0.0.1:{replicated.settings.rasa_replica_ports[0]}"
-        resent = [line for line in access_log_lines(replicated)
-                  if "/webhooks/rest/webhook" in line and f'upstream="{killed}, ' in line and '" 200 ' in line]
+        resent = [line for line in webhook_lines(replicated) if f'upstream="{killed}, ' in line and '" 200 ' in line]
         assert resent, "no message was in flight on the killed replica"
         # … and, like every other, was stored once, in order, in a turn of its own.
         assert tracker_problems(tracker_db, result) == []
