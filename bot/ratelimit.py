@@ -47,12 +47,22 @@ def _is_ip(text: str) -> bool:
 CLIENT_KEY = "client"
 
 
+def client_key(ip: str) -> str:
+    """What one client is counted under: its IPv4 address, its IPv6 /64 network (one subscriber has a whole /64)."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
 def address_key(address: str | None) -> str:
-    """A client address as a key: hashed (no address is kept in clear), IPv6 by its /64 network."""
-    address = (address or "").strip()
-    if ":" in address:  # IPv6: one subscriber has a whole /64
-        address = ":".join(address.split(":")[:4])
-    return hashlib.sha256(address.encode("utf-8")).hexdigest()[:20]
+    """A client address as a key: its `client_key`, hashed (no address is kept in clear)."""
+    return hashlib.sha256(client_key((address or "").strip()).encode("utf-8")).hexdigest()[:20]
 
 
 class RateLimiter:

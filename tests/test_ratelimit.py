@@ -64,3 +64,9 @@ def test_a_window_starts_with_its_first_event(limiter):
     assert limiter.allow_sync("k", 1, 0.3)
     time.sleep(0.35)
     assert limiter.allow_sync("k", 1, 0.3)
+
+
+def test_compressed_ipv6_addresses_count_by_their_network_too():
+    """`2001:db8::1` is 2001:db8:0:0::1: split on colons it looked like another network."""
+    assert address_key("2001:db8::1") == address_key("2001:db8:0:0:ffff::2")
+    assert address_key("::ffff:203.0.113.9") == address_key("203.0.113.9")

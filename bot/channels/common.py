@@ -19,6 +19,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.ratelimit import RateLimiter, address_key
+
 logger = logging.getLogger(__name__)
 
 MESSAGES_FILE = Path(__file__).with_name("messages.yml")
@@ -153,15 +155,11 @@ class ChannelLimits:
     """The rate limits every channel applies before a message reaches the bot (bot/ratelimit.py)."""
 
     def __init__(self, settings: Any) -> None:
-        from bot.ratelimit import RateLimiter
-
         self.settings = settings
         self.limiter = RateLimiter(settings.redis_url, prefix="okpay:rate:")
 
     async def message_allowed(self, conversation: str, address: str | None = None) -> bool:
         """Counts a message of `conversation` (and of the client `address`, when the channel knows it)."""
-        from bot.ratelimit import address_key
-
         s = self.settings
         if not await self.limiter.allow(f"msg:{conversation}", s.rate_messages_per_minute, 60):
             return False
@@ -171,10 +169,13 @@ class ChannelLimits:
         return True
 
     async def new_visitor_allowed(self, address: str) -> bool:
-        from bot.ratelimit import address_key
-
         return await self.limiter.allow(f"visitor:{address_key(address)}",
                                         self.settings.rate_new_visitors_per_hour_per_address, 3600)
+
+    async def tell_slow_down(self, conversation: str) -> bool:
+        """Whether to tell `conversation` to slow down now: once a minute at most (a flood must not become a
+        flood of our answers)."""
+        return await self.limiter.allow(f"told:{conversation}", 1, 60)
 
     async def close(self) -> None:
         await self.limiter.close()

@@ -166,7 +166,7 @@ class TelegramChannel(TelegramInput):
 
     async def _tell_slow_down(self, output: OkTelegramOutput, conversation: str) -> None:
         """Says "slow down" once a minute at most (a flood must not become a flood of our messages)."""
-        if await self.limits.limiter.allow(f"told:{conversation}", 1, 60):
+        if await self.limits.tell_slow_down(conversation):
             try:
                 await output.send_text_message(conversation, channel_messages()["rate_limited"])
             except Exception as error:  # noqa: BLE001 - the user is told next time

@@ -222,7 +222,7 @@ class WidgetInput(InputChannel):
             conversation = session["conversation"]
             if not await self.limits.message_allowed(conversation, session.get("address")):
                 logger.warning("widget: %s sends faster than the rate limit; not handed to the bot", conversation)
-                if await self.limits.limiter.allow(f"told:{conversation}", 1, 60):
+                if await self.limits.tell_slow_down(conversation):
                     await sio.emit("bot_uttered", {"text": channel_messages()["rate_limited"]}, to=sid,
                                    namespace=NAMESPACE)
                 return

@@ -25,7 +25,6 @@ not mean unlimited guesses.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import logging
 import math
 import secrets
@@ -36,6 +35,7 @@ from typing import Any, Callable, List, Tuple
 
 from redis.exceptions import RedisError
 
+from bot.ratelimit import client_key
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -61,19 +61,6 @@ for i, key in ipairs(KEYS) do
 end
 return '0'
 """
-
-
-def client_key(ip: str) -> str:
-    """What one client's failures are counted under: its IPv4 address, its IPv6 /64 network."""
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return ip
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return str(address.ipv4_mapped)
-        return str(ipaddress.IPv6Network((address, 64), strict=False))
-    return str(address)
 
 
 class TooManyAttempts(Exception):
