@@ -22,7 +22,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import List, Tuple
+from typing import List, Sequence, Tuple
 
 import aiohttp
 import psutil
@@ -55,15 +55,16 @@ def percentile(values: List[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-async def converse(session: aiohttp.ClientSession, url: str) -> List[float]:
+async def converse(session: aiohttp.ClientSession, url: str, texts: Sequence[str] = CONVERSATION) -> List[float]:
+    """One conversation of a new sender, `texts` one after another: each turn's latency."""
     sender = f"bench-{uuid.uuid4().hex}"
     latencies = []
-    for text in CONVERSATION:
+    for turn, text in enumerate(texts):
         started = time.perf_counter()
         async with session.post(url, json={"sender": sender, "message": text}) as response:
             body = await response.json()
             if response.status != 200 or not body:
-                raise RuntimeError(f"turn {text!r} failed: {response.status} {body}")
+                raise RuntimeError(f"turn {turn} {text!r} failed: {response.status} {body}")
         latencies.append(time.perf_counter() - started)
     return latencies
 
@@ -85,19 +86,10 @@ async def drive(url: str, clients: int, conversations_each: int) -> Tuple[List[f
 
 
 async def long_conversation(url: str, turns: int) -> List[float]:
-    """One conversation of `turns` turns, one after another: each turn's latency."""
-    sender = f"growth-{uuid.uuid4().hex[:12]}"
-    latencies = []
+    """One conversation of `turns` turns, `LONG_CONVERSATION` again and again: each turn's latency."""
+    texts = [LONG_CONVERSATION[turn % len(LONG_CONVERSATION)] for turn in range(turns)]
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
-        for turn in range(turns):
-            text = LONG_CONVERSATION[turn % len(LONG_CONVERSATION)]
-            started = time.perf_counter()
-            async with session.post(url, json={"sender": sender, "message": text}) as response:
-                body = await response.json()
-                if response.status != 200 or not body:
-                    raise RuntimeError(f"turn {turn} {text!r} failed: {response.status} {body}")
-            latencies.append(time.perf_counter() - started)
-    return latencies
+        return await converse(session, url, texts)
 
 
 def print_growth(latencies: List[float]) -> None:
