@@ -55,9 +55,10 @@ def percentile(values: List[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-async def converse(session: aiohttp.ClientSession, url: str, texts: Sequence[str] = CONVERSATION) -> List[float]:
-    """One conversation of a new sender, `texts` one after another: each turn's latency."""
-    sender = f"bench-{uuid.uuid4().hex}"
+async def converse(session: aiohttp.ClientSession, url: str, texts: Sequence[str] = CONVERSATION,
+                   sender: str | None = None) -> List[float]:
+    """`texts` one after another from `sender` (a new one by default): each turn's latency."""
+    sender = sender or f"bench-{uuid.uuid4().hex}"
     latencies = []
     for turn, text in enumerate(texts):
         started = time.perf_counter()

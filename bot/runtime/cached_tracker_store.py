@@ -1,120 +1,151 @@
-"""Rasa's SQL tracker store, reading only what was stored since it last looked.
+"""Rasa's SQL tracker store, keeping the trackers it served instead of rebuilding them every turn.
 
 Rasa's `SQLTrackerStore` reads back every event of the conversation's session
-for every message: the SQL rows, then each row's JSON. At turn 200 of a
-conversation that was half of the turn (py-spy, README "Benchmarks"), and
-it grows with every turn. This store keeps, per process, the session's events
-of the conversations it served last (as parsed JSON) and the id of the newest
-row it has seen, and asks the database only for rows after it. Saving counts
-on the same knowledge instead of Rasa's `COUNT` over the session.
+for every message (the SQL rows, then each row's JSON), replays them into a
+new tracker, and counts the session's rows again to learn which events a save
+adds. At turn 200 of a conversation that was half of the turn (py-spy,
+`benchmarks/profile_turns.py`), and it grew with every turn.
+
+This store keeps, per process, the trackers of the conversations it served
+last (`cache_size`, the most recently used kept), with the id of the newest
+row it has seen and the number of the session's events stored. A turn gets
+the kept tracker, brought up to date with the rows stored since (by another
+replica); a save stores the events past that number. The trackers are
+`IncrementalTracker`s, which also keep the states the policies derive from
+them (`bot.runtime.incremental_tracker`).
+
+The kept tracker is the one the turn changes. A tracker that holds events not
+stored (a turn in progress, or one that failed before saving) is not handed
+out again: whoever asks meanwhile gets a tracker read from the database, as
+with Rasa's store. A save that starts a new session, or a save of a tracker
+this store did not hand out, forgets the conversation, so the next turn reads
+its current session from the database.
 
 Safe with several replicas: the rows of one conversation are written under
 its lock (Rasa takes it for a message and for the HTTP API's appends), one
 transaction at a time, so a row with a smaller id is never committed after a
-larger one was read. A new session (`session_started`) read or written drops
-the events before it, as Rasa's query does. Named in `endpoints.yml` as the
-tracker store's `type`, so `rasa run` gets it too.
+larger one was read. Named in `endpoints.yml` as the tracker store's `type`,
+so `rasa run` gets it too.
 
 Rows changed behind Rasa's back (a conversation deleted in the database on a
 user's request) are seen by a process only after its restart or once the
-conversation has left its cache (`cache_size` conversations, the most
-recently served kept).
+conversation has left its cache.
 """
 from __future__ import annotations
 
 import json
 import logging
 from collections import OrderedDict
-from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any, Iterator, List
 
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.events import Event, SessionStarted, deserialise_events
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.runtime.incremental_tracker import IncrementalTracker
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass
-class _Session:
-    """What is known of one conversation: its current session's events, and the newest row read or written."""
+class _Kept:
+    """A conversation this process served: its tracker, the newest row seen, and the session's events stored."""
 
+    tracker: IncrementalTracker
     last_id: int
-    events: List[Dict[str, Any]] = field(default_factory=list)
+    stored: int
 
-
-def current_session(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """The events from the latest `session_started` on (with those just before it that share its timestamp, as
-    Rasa's `timestamp >= session start` query has them)."""
-    starts = [index for index, event in enumerate(events) if event.get("event") == SessionStarted.type_name]
-    if not starts:
-        return events
-    start = starts[-1]
-    stamp = events[start].get("timestamp") or 0
-    while start > 0 and (events[start - 1].get("timestamp") or 0) >= stamp:
-        start -= 1
-    return events[start:]
+    def current(self) -> bool:
+        """Whether the tracker holds exactly the stored events (no turn is changing it)."""
+        return len(self.tracker.events) == self.stored
 
 
 class CachedSQLTrackerStore(SQLTrackerStore):
-    """`SQLTrackerStore` that reads only new rows for the conversations it served last."""
+    """`SQLTrackerStore` that keeps the trackers it served and reads only the rows stored since."""
 
     def __init__(self, *args: Any, cache_size: int = 256, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        #: Conversations kept, the most recently used last (each holds one session's events).
+        #: Conversations kept, the most recently used last.
         self.cache_size = int(cache_size)
-        self._sessions: OrderedDict[str, _Session] = OrderedDict()
+        self._kept: OrderedDict[str, _Kept] = OrderedDict()
 
-    def _remember(self, sender_id: str, known: _Session) -> None:
-        self._sessions[sender_id] = known
-        self._sessions.move_to_end(sender_id)
-        while len(self._sessions) > self.cache_size:
-            self._sessions.popitem(last=False)
+    def init_tracker(self, sender_id: str) -> DialogueStateTracker:
+        """A new conversation's tracker (Rasa's, remembering what the policies derive from it)."""
+        return IncrementalTracker(sender_id, self.domain.slots, max_event_history=self.max_event_history)
+
+    def _keep(self, sender_id: str, kept: _Kept) -> None:
+        self._kept[sender_id] = kept
+        self._kept.move_to_end(sender_id)
+        while len(self._kept) > self.cache_size:
+            self._kept.popitem(last=False)
+
+    def _rows_after(self, session: Any, sender_id: str, last_id: int) -> List[Any]:
+        return (session.query(self.SQLEvent)
+                .filter(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id > last_id)
+                .order_by(self.SQLEvent.id).all())
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        """The tracker of the conversation's latest session, from the rows stored since the last look."""
+        """The conversation's tracker (its latest session): the kept one with the rows stored since, or read."""
         with self.session_scope() as session:
-            known = self._sessions.get(sender_id)
-            if known is None:
-                rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
-                known = _Session(last_id=0)
-            else:
-                rows = (session.query(self.SQLEvent)
-                        .filter(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id > known.last_id)
-                        .order_by(self.SQLEvent.id).all())
-            if rows or sender_id not in self._sessions:
-                events = current_session(known.events + [json.loads(row.data) for row in rows])
-                known = _Session(rows[-1].id if rows else known.last_id, events)
-                self._remember(sender_id, known)
-            else:
-                self._sessions.move_to_end(sender_id)
-        if not self.domain or not known.events:
+            kept = self._kept.get(sender_id)
+            if kept is not None and kept.current():
+                rows = self._rows_after(session, sender_id, kept.last_id)
+                events = deserialise_events([json.loads(row.data) for row in rows])
+                if any(isinstance(event, SessionStarted) for event in events):
+                    kept = None  # another replica started a new session: read it whole
+                else:
+                    for event in events:
+                        kept.tracker.update(event)
+                    if rows:
+                        kept.last_id, kept.stored = rows[-1].id, len(kept.tracker.events)
+                    self._kept.move_to_end(sender_id)
+                    return kept.tracker
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
+        if not self.domain or not rows:
+            self._kept.pop(sender_id, None)
             return None
-        return DialogueStateTracker.from_dict(sender_id, list(known.events), self.domain.slots)
+        tracker = IncrementalTracker.from_dict(sender_id, [json.loads(row.data) for row in rows], self.domain.slots)
+        if kept is None or kept.current():
+            # Not while a turn changes the kept tracker: its save keeps it.
+            self._keep(sender_id, _Kept(tracker, max(row.id for row in rows), len(tracker.events)))
+        return tracker
+
+    def _unstored(self, tracker: DialogueStateTracker) -> List[Event] | None:
+        """The events of a tracker this store handed out that are not stored yet (None: not known here)."""
+        kept = self._kept.get(tracker.sender_id)
+        if kept is None or kept.tracker is not tracker or len(tracker.events) < kept.stored:
+            return None
+        return list(islice(tracker.events, kept.stored, None))
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
-        """The tracker's events not stored yet: past the session's events this store last saw."""
-        known = self._sessions.get(tracker.sender_id)
-        if known is None:
+        """The tracker's events not stored yet: past those this store knows are stored (else Rasa's count)."""
+        unstored = self._unstored(tracker)
+        if unstored is None:
             return super()._additional_events(session, tracker)
-        return iter(list(tracker.events)[len(known.events):])
+        return iter(unstored)
+
+    async def stream_events(self, tracker: DialogueStateTracker) -> None:
+        """Publishes the events not stored yet (Rasa's store reads the conversation again to find them)."""
+        unstored = self._unstored(tracker) if self.event_broker is not None else None
+        if unstored is None:
+            await super().stream_events(tracker)
+        else:
+            await self._stream_new_events(self.event_broker, unstored, tracker.sender_id)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Stores the new events as Rasa does, then remembers them with their row ids."""
-        await self.stream_events(tracker)
-        with self.session_scope() as session:
-            stored = []
-            for event in self._additional_events(session, tracker):
-                data = event.as_dict()
-                row = self.SQLEvent(
-                    sender_id=tracker.sender_id, type_name=event.type_name, timestamp=data.get("timestamp"),
-                    intent_name=(data.get("parse_data") or {}).get("intent", {}).get("name"),
-                    action_name=data.get("name"), data=json.dumps(data),
-                )
-                session.add(row)
-                stored.append(row)
-            session.commit()
-            known = self._sessions.get(tracker.sender_id)
-            if known is not None and stored:
-                events = current_session(known.events + [json.loads(row.data) for row in stored])
-                self._remember(tracker.sender_id, _Session(max(row.id for row in stored), events))
+        """Stores the new events with Rasa's `save`, then keeps the tracker with the newest row id."""
+        unstored = self._unstored(tracker)
+        await super().save(tracker)
+        kept = self._kept.get(tracker.sender_id)
+        if unstored is None or kept is None or any(isinstance(event, SessionStarted) for event in unstored):
+            self._kept.pop(tracker.sender_id, None)
+            return
+        if unstored:
+            with self.session_scope() as session:
+                kept.last_id = session.query(sa.func.max(self.SQLEvent.id)).filter(
+                    self.SQLEvent.sender_id == tracker.sender_id).scalar() or kept.last_id
+        kept.stored = len(tracker.events)
+        self._kept.move_to_end(tracker.sender_id)

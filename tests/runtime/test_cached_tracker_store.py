@@ -8,12 +8,14 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
+from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.runtime.cached_tracker_store import CachedSQLTrackerStore, current_session
+from bot.runtime.cached_tracker_store import CachedSQLTrackerStore
+from bot.runtime.incremental_tracker import IncrementalTracker
 
 DOMAIN = Domain.from_dict({"slots": {"guide": {"type": "text", "mappings": [{"type": "custom"}]}}})
 
@@ -81,12 +83,96 @@ def test_a_conversation_that_left_the_cache_is_read_in_full_again(tmp_path):
         turn(cached, sender, f"{sender}说")
     for sender in ("u1", "u2"):
         assert dicts(run(cached.retrieve(sender))) == dicts(run(rasas.retrieve(sender)))
-    assert list(cached._sessions) == ["u2"]
+    assert list(cached._kept) == ["u2"]
     assert run(cached.retrieve("nobody")) is None
 
 
-def test_the_current_session_starts_at_the_latest_session_started():
-    events = [{"event": "user", "timestamp": 1}, {"event": "action", "timestamp": 2},
-              {"event": "session_started", "timestamp": 2}, {"event": "user", "timestamp": 3}]
-    assert current_session(events) == events[1:]
-    assert current_session(events[:2]) == events[:2]
+def test_a_turn_gets_the_tracker_kept_from_the_last_turn(tmp_path):
+    cached, rasas = stores(tmp_path)
+    turn(cached, "u1", "你好")
+    first = run(cached.retrieve("u1"))
+    assert isinstance(first, IncrementalTracker)
+    first.update(UserUttered("还是不行"))
+    run(cached.save(first))
+    assert run(cached.retrieve("u1")) is first
+    assert dicts(first) == dicts(run(rasas.retrieve("u1")))
+
+
+def test_while_a_turn_changes_the_tracker_others_get_what_is_stored(tmp_path):
+    cached, rasas = stores(tmp_path)
+    turn(cached, "u1", "你好")
+    in_turn = run(cached.retrieve("u1"))
+    in_turn.update(UserUttered("提现没到账"))  # the turn is not saved yet
+    meanwhile = run(cached.retrieve("u1"))
+    assert meanwhile is not in_turn
+    assert dicts(meanwhile) == dicts(run(rasas.retrieve("u1")))
+    in_turn.update(BotUttered("请问是哪一天提现的？"))
+    run(cached.save(in_turn))
+    assert dicts(run(cached.retrieve("u1"))) == dicts(in_turn) == dicts(run(rasas.retrieve("u1")))
+
+
+def test_a_turn_that_failed_before_saving_leaves_nothing_behind(tmp_path):
+    cached, rasas = stores(tmp_path)
+    turn(cached, "u1", "你好")
+    failed = run(cached.retrieve("u1"))
+    failed.update(UserUttered("这句没存上"))  # then the turn fails: no save
+    again = run(cached.retrieve("u1"))
+    assert "这句没存上" not in [e.get("text") for e in dicts(again)]
+    turn(cached, "u1", "再发一次")
+    assert dicts(run(cached.retrieve("u1"))) == dicts(run(rasas.retrieve("u1")))
+    texts = [e.get("text") for e in dicts(run(rasas.retrieve_full_tracker("u1"))) if e["event"] == "user"]
+    assert texts == ["你好", "再发一次"]
+
+
+def test_a_tracker_the_store_did_not_hand_out_is_stored_by_rasas_count(tmp_path):
+    cached, rasas = stores(tmp_path)
+    turn(cached, "u1", "你好")
+    run(cached.retrieve("u1"))
+    other = DialogueStateTracker.from_events("u1", list(run(rasas.retrieve("u1")).events), DOMAIN.slots)
+    other.update(UserUttered("从别处来"))
+    run(cached.save(other))
+    assert dicts(run(cached.retrieve("u1"))) == dicts(run(rasas.retrieve("u1"))) == dicts(other)
+
+
+class RecordingBroker(EventBroker):
+    def __init__(self) -> None:
+        self.published = []
+
+    def publish(self, event, **kwargs) -> None:
+        self.published.append(event)
+
+
+def test_the_event_broker_gets_each_new_event_once(tmp_path):
+    cached, _ = stores(tmp_path)
+    cached.event_broker = RecordingBroker()
+    for text in ("你好", "付款失败", "谢谢"):
+        turn(cached, "u1", text)
+    published = cached.event_broker.published
+    assert [e.get("text") for e in published if e["event"] == "user"] == ["你好", "付款失败", "谢谢"]
+    assert len(published) == 3 * 4
+
+
+def test_the_broker_gets_the_new_events_without_the_conversation_being_read_again(tmp_path, monkeypatch):
+    cached, _ = stores(tmp_path)
+    turn(cached, "u1", "你好")
+    run(cached.retrieve("u1"))
+    cached.event_broker = RecordingBroker()
+    reads = []
+    monkeypatch.setattr(cached, "_event_query", lambda *args, **kwargs: reads.append(args) or 1 / 0)
+    turn(cached, "u1", "付款失败")
+    assert reads == []
+    assert [e.get("text") for e in cached.event_broker.published if e["event"] == "user"] == ["付款失败"]
+
+
+def test_a_new_session_another_replica_started_replaces_the_kept_one(tmp_path):
+    cached, rasas = stores(tmp_path)
+    other_replica, _ = stores(tmp_path)
+    turn(cached, "u1", "你好")
+    run(cached.retrieve("u1"))
+    tracker = run(other_replica.retrieve("u1"))
+    for event in (ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")):
+        tracker.update(event)
+    run(other_replica.save(tracker))
+    turn(other_replica, "u1", "第二天又来了")
+    assert dicts(run(cached.retrieve("u1"))) == dicts(run(rasas.retrieve("u1")))
+    assert [e.get("text") for e in dicts(run(cached.retrieve("u1"))) if e["event"] == "user"] == ["第二天又来了"]
