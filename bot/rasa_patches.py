@@ -16,6 +16,13 @@ get the bot back. Rasa itself only lets `/restart` through a pause; the
 action that runs (`action_cancel_handoff`) says nothing once an agent has
 taken the conversation, so the agent's chat is never interrupted.
 
+The action server gets the events of the latest user messages only
+(`ACTION_HISTORY_USER_MESSAGES`, and every event after the oldest of them),
+with the slots, the latest message and the active loop as before: Rasa sends
+the session's every event with each call, so at turn 200 encoding them was a
+quarter of the turn. Our actions read at most the last three user messages
+(`bot/actions/tracker_reading.py`, `bot/actions/ticket_context.py`).
+
 Privacy: every incoming message is a `UserMessage`, whatever its channel; the
 patched constructor hides passwords, verification codes, card numbers, card
 security codes and expiry dates, and ID numbers in its text
@@ -35,7 +42,7 @@ from __future__ import annotations
 import logging
 import re
 from functools import lru_cache, wraps
-from typing import Any, Callable, Dict
+from typing import Any, Callable, Dict, List
 
 from jsonschema import exceptions, validators
 
@@ -165,6 +172,49 @@ async def warn_about_secrets(processor: Any, message: Any, tracker: Any) -> None
     tracker.update(event, processor.domain)
 
 
+#: How many of the latest user messages the action server sees the events of (and everything after the oldest).
+ACTION_HISTORY_USER_MESSAGES = 10
+
+
+def recent_events(events: Any, user_messages: int = ACTION_HISTORY_USER_MESSAGES) -> List[Any]:
+    """The events from the `user_messages`-th latest user message on (all of them if there are fewer)."""
+    from rasa.shared.core.events import UserUttered
+
+    recent, seen = [], 0
+    for event in reversed(events):
+        recent.append(event)
+        if isinstance(event, UserUttered):
+            seen += 1
+            if seen == user_messages:
+                break
+    recent.reverse()
+    return recent
+
+
+class _RecentHistory:
+    """A tracker whose state, as sent to the action server, has only its recent events."""
+
+    def __init__(self, tracker: Any) -> None:
+        self._tracker = tracker
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tracker, name)
+
+    def current_state(self, event_verbosity: Any = None) -> Dict[str, Any]:
+        from rasa.shared.core.trackers import EventVerbosity
+
+        state = self._tracker.current_state(EventVerbosity.NONE)
+        state["events"] = [event.as_dict() for event in recent_events(self._tracker.events)]
+        return state
+
+
+def _recent_history_only(original: Callable[..., Dict[str, Any]]) -> Callable[..., Dict[str, Any]]:
+    def _action_call_format(self: Any, tracker: Any, domain: Any) -> Dict[str, Any]:
+        return original(self, _RecentHistory(tracker), domain)
+
+    return _action_call_format
+
+
 def _wrap_once(owner: Any, name: str, make_wrapper: Callable[[Any], Any]) -> None:
     """Replaces `owner.<name>` by `make_wrapper(original)`, unless an earlier `apply()` did already."""
     original = getattr(owner, name)
@@ -200,6 +250,7 @@ def apply() -> None:
     MessageProcessor._should_handle_message = staticmethod(should_handle_message)  # type: ignore[assignment]
     _wrap_once(UserMessage, "__init__", _redacting_init)
     _wrap_once(MessageProcessor, "_handle_message_with_tracker", _warning_after_logging)
+    _wrap_once(RemoteAction, "_action_call_format", _recent_history_only)
 
     RemoteAction._validate_action_result = staticmethod(validate_action_result)  # type: ignore[assignment]
     Event.resolve_by_type = staticmethod(resolve_event_type)  # type: ignore[assignment]

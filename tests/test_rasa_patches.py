@@ -70,3 +70,58 @@ def test_a_paused_conversation_answers_only_cancel_and_restart():
     assert should_handle_message(_PausedTracker(True, "restart"))
     assert not should_handle_message(_PausedTracker(True, "greet"))
     assert not should_handle_message(_PausedTracker(True, None))
+
+
+def _long_conversation(turns: int):
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+    from rasa.shared.core.slots import TextSlot
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    tracker = DialogueStateTracker("u1", [TextSlot("guide", mappings=[])])
+    tracker.update(ActionExecuted("action_listen"))
+    for turn in range(turns):
+        tracker.update(UserUttered(f"第{turn}句", intent={"name": "payment_failed", "confidence": 0.9}))
+        tracker.update(SlotSet("guide", f"步骤{turn}"))
+        tracker.update(BotUttered(f"答{turn}", metadata={"utter_action": "utter_x"}))
+        tracker.update(ActionExecuted("action_listen"))
+    return tracker
+
+
+def test_the_action_server_gets_the_latest_user_messages_events_and_the_whole_state():
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import EventVerbosity
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.rasa_patches import ACTION_HISTORY_USER_MESSAGES
+
+    apply()
+    tracker = _long_conversation(40)
+    sent = RemoteAction("action_x", EndpointConfig("http://127.0.0.1:1"))._action_call_format(tracker, Domain.empty())
+    full = tracker.current_state(EventVerbosity.ALL)
+    events = sent["tracker"].pop("events")
+    assert {key: value for key, value in full.items() if key != "events"} == sent["tracker"]
+    assert sent["tracker"]["slots"]["guide"] == "步骤39"
+    assert events == full["events"][-len(events):]
+    assert [e["text"] for e in events if e["event"] == "user"] == [f"第{n}句" for n in range(30, 40)]
+    assert len([e for e in events if e["event"] == "user"]) == ACTION_HISTORY_USER_MESSAGES
+    short = _long_conversation(3)
+    sent = RemoteAction("action_x", EndpointConfig("http://127.0.0.1:1"))._action_call_format(short, Domain.empty())
+    assert sent["tracker"]["events"] == short.current_state(EventVerbosity.ALL)["events"]
+
+
+def test_the_actions_read_no_further_back_than_the_action_server_sees():
+    """The readings our actions make of the events give the same answers on the recent events as on all."""
+    from rasa_sdk import Tracker
+
+    from bot.actions.ticket_context import _user_texts
+    from bot.actions.tracker_reading import fallback_streak, last_bot_action_before_user, last_bot_response
+    from bot.rasa_patches import recent_events
+
+    tracker = _long_conversation(40)
+    full = [event.as_dict() for event in tracker.events]
+    recent = [event.as_dict() for event in recent_events(tracker.events)]
+    for reading in (fallback_streak, last_bot_action_before_user, last_bot_response):
+        assert reading(recent) == reading(full)
+    as_sdk = lambda events: Tracker("u1", {}, {}, events, False, None, {}, "action_listen")  # noqa: E731
+    assert _user_texts(as_sdk(recent))[-3:] == _user_texts(as_sdk(full))[-3:]

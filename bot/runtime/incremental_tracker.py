@@ -105,7 +105,7 @@ class _StateWalk:
                 state[PREVIOUS_ACTION] = carry.last_ml_action_sub_state
         return domain._clean_state(state)
 
-    def states_for(self, applied: List[Event]) -> List[State]:
+    def states_for(self, applied: List[Event], last: int | None = None) -> List[State]:
         for event in islice(applied, len(self.applied), None):
             if isinstance(event, ActionExecuted):
                 state = self._state(event.hide_rule_turn, self.carry, self.states[-1] if self.states else None)
@@ -114,7 +114,8 @@ class _StateWalk:
             self.shadow.update(event)
             self.applied.append(event)
         final = self._state(False, _Carry(**vars(self.carry)), self.states[-1] if self.states else None)
-        return _copies(self.states if final is None else [*self.states, final])
+        states = self.states if final is None else [*self.states, final]
+        return _copies(states if last is None else states[-last:])
 
 
 def _copies(states: List[State]) -> List[State]:
@@ -219,8 +220,9 @@ class IncrementalTracker(DialogueStateTracker):
         return list(known.events)
 
     def past_states(self, domain: Any, omit_unset_slots: bool = False, ignore_rule_only_turns: bool = False,
-                    rule_only_data: Dict[str, Any] | None = None) -> List[State]:
-        """Rasa's `past_states`, walking only the events applied since the last call with the same arguments."""
+                    rule_only_data: Dict[str, Any] | None = None, last: int | None = None) -> List[State]:
+        """Rasa's `past_states` (its `last` states only, if given), walking only the events applied since the last
+        call with the same arguments."""
         applied = self.applied_events()
         arguments = (domain, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
         walk = next((walk for walk in self._walks if walk.follows(*arguments, applied)), None)
@@ -229,4 +231,4 @@ class IncrementalTracker(DialogueStateTracker):
             # One walk per way of asking: the rule policy asks one way, a policy with
             # its own featurizer another.
             self._walks = [walk, *self._walks[:WALKS_KEPT - 1]]
-        return walk.states_for(applied)
+        return walk.states_for(applied, last)
