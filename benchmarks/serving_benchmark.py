@@ -4,30 +4,40 @@ Starts the real stack (action server + Rasa with the current model) on free
 loopback ports with a throw-away tracker database, then drives a scripted
 multi-turn conversation through the REST channel:
   - 1 client, conversations one after another: p50/p95 per turn;
-  - 8 and 32 concurrent conversations: throughput (turns/s) and p95.
+  - 16 and 32 concurrent conversations: throughput (turns/s) and p95.
   - one long conversation (`--growth`, 240 turns by default): the median
     turn in each bucket of 24 turns, so a cost that grows with the
     conversation's length shows (last bucket / first bucket), and p95 over it.
-Prints the server start time and the resident memory of each process.
+Prints the Rasa server's start time and resident memory. Each set-up runs
+`--runs` times, alternating which goes first, and every figure is printed as
+the median over the runs with their range: ours (the README's serve command)
+beside stock Rasa (`python -m rasa run` with Rasa's `rest` channel and SQL
+tracker store, none of our runtime changes) serving the same model with the
+same action server, on the same machine in the same run.
 Every loop is bounded; nothing leaves 127.0.0.1.
 
-    .venv/bin/python -m benchmarks.serving_benchmark [--rounds N] [--growth TURNS]
+    .venv/bin/python -m benchmarks.serving_benchmark [--rounds N] [--growth TURNS] [--runs N] [--no-stock]
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import statistics
+import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Sequence, Tuple
+from typing import Dict, Iterator, List, Sequence, Tuple
 
 import aiohttp
 import psutil
 
-from bot.cli.serve import free_port, running_stack
+from bot.cli.serve import Stack, _answers, free_port, running_stack, start_process
+from bot.deploy.processes import ProcessSpec
+from bot.model_files import model_path as current_model_path
 from bot.settings import Settings
 
 CONVERSATION = [
@@ -48,6 +58,8 @@ CONVERSATION = [
 #: as a user who comes back several times a day within one session writes.
 LONG_CONVERSATION = ["你好", "付款一直失败", "没解决", "没解决", "解决了", "转账手续费多少", "谢谢", "再见"]
 BUCKET = 24
+#: Concurrent conversations of the throughput rows.
+CONCURRENCY = (16, 32)
 
 
 def percentile(values: List[float], share: float) -> float:
@@ -93,28 +105,125 @@ async def long_conversation(url: str, turns: int) -> List[float]:
         return await converse(session, url, texts)
 
 
-def print_growth(latencies: List[float]) -> None:
-    print(f"\nOne conversation of {len(latencies)} turns (median per bucket of {BUCKET} turns)\n")
-    print(f"{'turns':<12}{'median ms':>10}")
-    medians = []
-    for start in range(0, len(latencies), BUCKET):
-        bucket = latencies[start:start + BUCKET]
-        medians.append(statistics.median(bucket))
-        print(f"{f'{start + 1}-{start + len(bucket)}':<12}{medians[-1] * 1000:>10.1f}")
-    print(f"last bucket / first bucket: x{medians[-1] / medians[0]:.2f}; "
-          f"p95 over the conversation {percentile(latencies, 0.95) * 1000:.1f} ms")
-
-
 def rss_mb(pid: int) -> float:
     process = psutil.Process(pid)
     return sum(p.memory_info().rss for p in [process, *process.children(recursive=True)]) / 2**20
+
+
+#: Stock Rasa: Rasa's own `rest` channel and SQL tracker store, no lock store named, none of our runtime
+#: changes (`python -m rasa run`), the same model and action server.
+STOCK_ENDPOINTS = """action_endpoint:
+  url: ${OKPAY_ACTION_ENDPOINT_URL}
+  headers:
+    X-OKPay-Action-Secret: ${OKPAY_ACTION_SECRET}
+tracker_store:
+  type: SQL
+  dialect: sqlite
+  db: %s
+"""
+
+
+@contextlib.contextmanager
+def stock_rasa(stack: Stack, folder: Path) -> Iterator[Tuple[str, int, float]]:
+    """`rasa run` beside our stack: its REST URL, its pid and how long it took to answer."""
+    endpoints, credentials = folder / "stock-endpoints.yml", folder / "stock-credentials.yml"
+    endpoints.write_text(STOCK_ENDPOINTS % (folder / "stock.db"), encoding="utf-8")
+    credentials.write_text("rest:\n", encoding="utf-8")
+    port = free_port()
+    command = [sys.executable, "-m", "rasa", "run", "--model", str(current_model_path()),
+               "--endpoints", str(endpoints), "--credentials", str(credentials),
+               "--interface", "127.0.0.1", "--port", str(port)]
+    url = f"http://127.0.0.1:{port}/webhooks/rest/"
+    started = time.monotonic()
+    process = start_process(stack, ProcessSpec("rasa-stock", command, url, (("127.0.0.1", port),)), stack.env)
+    try:
+        while not _answers(url):
+            if process.poll() is not None or time.monotonic() - started > 120:
+                raise RuntimeError("stock rasa did not start; see its log in the stack's log folder")
+            time.sleep(0.2)
+        yield f"{url}webhook", process.pid, time.monotonic() - started
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@dataclass
+class Run:
+    """One set-up's figures in one run."""
+
+    loads: Dict[str, Tuple[float | None, float, float]] = field(default_factory=dict)  # turns/s, p50 s, p95 s
+    growth: List[float] = field(default_factory=list)
+    ready_s: float = 0.0
+    rss_mb: float = 0.0
+
+
+def measure(url: str, rounds: int, growth_turns: int) -> Run:
+    asyncio.run(drive(url, 1, 2))  # warm-up, not measured
+    run = Run()
+    single, _ = asyncio.run(drive(url, 1, rounds))
+    run.loads["1 client"] = (None, statistics.median(single), percentile(single, 0.95))
+    for clients in CONCURRENCY:
+        latencies, elapsed = asyncio.run(drive(url, clients, 3))
+        run.loads[f"{clients} concurrent"] = (len(latencies) / elapsed, statistics.median(latencies),
+                                              percentile(latencies, 0.95))
+    run.growth = asyncio.run(long_conversation(url, growth_turns)) if growth_turns else []
+    return run
+
+
+def spread(values: List[float], scale: float = 1.0, digits: int = 1) -> str:
+    """'12.3' for one value, 'median (min–max)' for several."""
+    values = [value * scale for value in values]
+    if len(values) == 1:
+        return f"{values[0]:.{digits}f}"
+    return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})"
+
+
+def growth_figures(latencies: List[float]) -> Tuple[List[float], float, float]:
+    """Median per bucket, last/first ratio and p95 of one long conversation."""
+    medians = [statistics.median(latencies[start:start + BUCKET]) for start in range(0, len(latencies), BUCKET)]
+    return medians, medians[-1] / medians[0], percentile(latencies, 0.95)
+
+
+def report(runs: Dict[str, List[Run]]) -> None:
+    names = list(runs)
+    count = len(runs[names[0]])
+    print(f"\nServing benchmark: a {len(CONVERSATION)}-turn scripted conversation through the REST channel, "
+          f"with the action server; {count} run(s) per set-up, alternating; median (min–max) over runs\n")
+    width = 24
+    print(f"{'':<28}" + "".join(f"{name:>{width}}" for name in names))
+    for load in runs[names[0]][0].loads:
+        for label, index, scale in (("turns/s", 0, 1.0), ("p50 ms", 1, 1000.0), ("p95 ms", 2, 1000.0)):
+            if index == 0 and load == "1 client":
+                continue
+            cells = [spread([run.loads[load][index] for run in runs[name]], scale) for name in names]
+            print(f"{load + ' ' + label:<28}" + "".join(f"{cell:>{width}}" for cell in cells))
+    for label, attribute in (("ready after start (s)", "ready_s"), ("resident memory (MB)", "rss_mb")):
+        cells = [spread([getattr(run, attribute) for run in runs[name]], digits=1 if "s)" in label else 0)
+                 for name in names]
+        print(f"{label:<28}" + "".join(f"{cell:>{width}}" for cell in cells))
+    if not runs[names[0]][0].growth:
+        return
+    turns = len(runs[names[0]][0].growth)
+    print(f"\nOne conversation of {turns} turns: median per bucket of {BUCKET} turns (ms)\n")
+    print(f"{'turns':<28}" + "".join(f"{name:>{width}}" for name in names))
+    figures = {name: [growth_figures(run.growth) for run in runs[name]] for name in names}
+    for bucket, start in enumerate(range(0, turns, BUCKET)):
+        cells = [spread([medians[bucket] for medians, _, _ in figures[name]], 1000.0) for name in names]
+        print(f"{f'{start + 1}-{min(turns, start + BUCKET)}':<28}" + "".join(f"{cell:>{width}}" for cell in cells))
+    cells = [spread([ratio for _, ratio, _ in figures[name]], digits=2) for name in names]
+    print(f"{'last bucket / first':<28}" + "".join(f"{'x' + cell:>{width}}" for cell in cells))
+    cells = [spread([p95 for _, _, p95 in figures[name]], 1000.0) for name in names]
+    print(f"{'p95 over the conversation':<28}" + "".join(f"{cell:>{width}}" for cell in cells))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=20, help="conversations of the single client")
     parser.add_argument("--growth", type=int, default=240, help="turns of the long conversation (0: skip it)")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each set-up, alternating their order")
+    parser.add_argument("--no-stock", action="store_true", help="measure ours only")
     args = parser.parse_args()
+    runs: Dict[str, List[Run]] = {"ours": []} if args.no_stock else {"ours": [], "stock rasa run": []}
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
             # A benchmark is one client sending far more than a user would: no rate limits.
@@ -124,28 +233,23 @@ def main() -> None:
             tracker_db=Path(tmp, "bench.db"), log_dir=Path(tmp, "log"),
         )
         with running_stack(settings) as stack:
-            url = f"{stack.rasa_url}/webhooks/rest/webhook"
-            asyncio.run(drive(url, 1, 2))  # warm-up, not measured
-            rows = []
-            single, _ = asyncio.run(drive(url, 1, args.rounds))
-            rows.append(("1 client", len(single), None, single))
-            for clients in (8, 32):
-                latencies, elapsed = asyncio.run(drive(url, clients, 3))
-                rows.append((f"{clients} concurrent", len(latencies), len(latencies) / elapsed, latencies))
-            growth = asyncio.run(long_conversation(url, args.growth)) if args.growth else []
-            memory = {name: rss_mb(process.pid) for name, process in stack.processes.items()}
-            print(f"\nServing benchmark: a {len(CONVERSATION)}-turn scripted conversation "
-                  "through the REST channel, with the action server\n")
-            print(f"{'load':<16}{'turns':>7}{'turns/s':>9}{'p50 ms':>9}{'p95 ms':>9}")
-            for name, turns, throughput, latencies in rows:
-                rate = f"{throughput:>9.1f}" if throughput else f"{'':>9}"
-                print(f"{name:<16}{turns:>7}{rate}{statistics.median(latencies) * 1000:>9.1f}"
-                      f"{percentile(latencies, 0.95) * 1000:>9.1f}")
-            print(f"\nready after start: action server {stack.ready_after['actions']:.1f} s, "
-                  f"Rasa server {stack.ready_after['rasa']:.1f} s (model loaded)")
-            print("resident memory: " + ", ".join(f"{name} {mb:.0f} MB" for name, mb in memory.items()))
-            if growth:
-                print_growth(growth)
+            ours_url = f"{stack.rasa_url}/webhooks/rest/webhook"
+            rasa_pid = stack.processes["rasa"].pid
+            for index in range(args.runs):
+                order = list(runs) if index % 2 == 0 else list(reversed(runs))
+                for name in order:
+                    if name == "ours":
+                        run = measure(ours_url, args.rounds, args.growth)
+                        run.ready_s, run.rss_mb = stack.ready_after["rasa"], rss_mb(rasa_pid)
+                    else:
+                        with stock_rasa(stack, Path(tmp)) as (url, pid, ready):
+                            run = measure(url, args.rounds, args.growth)
+                            run.ready_s, run.rss_mb = ready, rss_mb(pid)
+                    runs[name].append(run)
+                    print(f"run {index + 1}, {name}: done", flush=True)
+            print(f"action server: ready after {stack.ready_after['actions']:.1f} s, "
+                  f"{rss_mb(stack.processes['actions'].pid):.0f} MB resident")
+    report(runs)
 
 
 if __name__ == "__main__":
