@@ -7,7 +7,7 @@ the same conversation goes on for `--turns` more turns, and prints the
 functions that took the most time: their share of the server's busy time and
 the milliseconds of CPU per turn that share stands for.
 
-    .venv/bin/python -m benchmarks.profile_turns [--warm 200] [--turns 40] [--top 30]
+    .venv/bin/python -m benchmarks.profile_turns [--warm 200] [--turns 40] [--top 30] [--concurrent 16]
 
 Needs ptrace rights over the child (root here, or kernel.yama.ptrace_scope=0).
 """
@@ -27,7 +27,7 @@ from typing import Counter, List, Tuple
 
 import aiohttp
 
-from benchmarks.serving_benchmark import LONG_CONVERSATION, converse
+from benchmarks.serving_benchmark import CONVERSATION, LONG_CONVERSATION, converse
 from bot.cli.serve import free_port, running_stack
 from bot.settings import Settings
 
@@ -46,9 +46,14 @@ def frame_name(frame: str) -> str:
 TURN_FRAME = "handle_message (rasa/core/processor.py)"
 
 
-def parse_raw(text: str, within: str = TURN_FRAME) -> Tuple[Counter[str], Counter[str], int]:
+#: Leaf frames of a process that waits: the event loop's poll (uvloop, inside Sanic's serve) and idle pool threads.
+IDLE_LEAVES = ("serve (sanic/server/runners.py)", "_worker (concurrent/futures/thread.py)")
+
+
+def parse_raw(text: str, within: str | None = TURN_FRAME) -> Tuple[Counter[str], Counter[str], int]:
     """Inclusive and self sample counts per function from py-spy's raw (collapsed) output, and their total,
-    counting only the stacks that pass through `within` (so idle threads and the event loop's wait are left out)."""
+    counting only the stacks that pass through `within` (so idle threads and the event loop's wait are left out),
+    or, without `within`, every stack that does not end waiting."""
     inclusive: Counter[str] = collections.Counter()
     own: Counter[str] = collections.Counter()
     total = 0
@@ -57,9 +62,13 @@ def parse_raw(text: str, within: str = TURN_FRAME) -> Tuple[Counter[str], Counte
         if not stack or not count.isdigit():
             continue
         frames = [frame_name(frame) for frame in stack.split(";") if frame]
-        if within not in frames:
+        if within is None:
+            if not frames or frames[-1] in IDLE_LEAVES:
+                continue
+        elif within not in frames:
             continue
-        frames = frames[frames.index(within):]
+        else:
+            frames = frames[frames.index(within):]
         samples = int(count)
         total += samples
         for frame in set(frames):
@@ -69,19 +78,30 @@ def parse_raw(text: str, within: str = TURN_FRAME) -> Tuple[Counter[str], Counte
     return inclusive, own, total
 
 
-async def _talk(url: str, sender: str, texts: List[str]) -> None:
+async def _talk(url: str, sender: str, texts: List[str], concurrent: int = 1) -> None:
+    """`texts` from `sender`, or, with `concurrent` > 1, the serving benchmark's conversation from that many
+    senders at once, again and again until as many turns are sent."""
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
-        await converse(session, url, texts, sender=sender)
+        if concurrent == 1:
+            await converse(session, url, texts, sender=sender)
+            return
+        rounds = max(1, len(texts) // (concurrent * len(CONVERSATION)))
+
+        async def client() -> None:
+            for _ in range(rounds):
+                await converse(session, url, CONVERSATION)
+
+        await asyncio.gather(*(client() for _ in range(concurrent)))
 
 
-def record(pid: int, out: Path, url: str, sender: str, texts: List[str]) -> None:
+def record(pid: int, out: Path, url: str, sender: str, texts: List[str], concurrent: int = 1) -> None:
     """Runs py-spy on `pid` while `texts` are sent."""
     spy = subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(pid), "--rate", str(RATE),
                             "--format", "raw", "--output", str(out), "--nonblocking"],
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     time.sleep(1.0)  # py-spy attaches
     try:
-        asyncio.run(_talk(url, sender, texts))
+        asyncio.run(_talk(url, sender, texts, concurrent))
     finally:
         spy.send_signal(signal.SIGINT)
         _, errors = spy.communicate(timeout=60)
@@ -94,6 +114,10 @@ def main() -> None:
     parser.add_argument("--warm", type=int, default=200, help="turns before sampling starts")
     parser.add_argument("--turns", type=int, default=40, help="turns sampled")
     parser.add_argument("--top", type=int, default=30, help="functions listed")
+    parser.add_argument("--raw", type=Path, help="also keep py-spy's raw output here (collapsed stacks)")
+    parser.add_argument("--concurrent", type=int, default=1,
+                        help="instead of one long conversation, this many 10-turn conversations at once "
+                             "(the whole process's busy time is counted, not only handle_message)")
     args = parser.parse_args()
     texts = [LONG_CONVERSATION[turn % len(LONG_CONVERSATION)] for turn in range(args.warm + args.turns)]
     sender = f"profile-{uuid.uuid4().hex}"
@@ -108,14 +132,20 @@ def main() -> None:
             url = f"{stack.rasa_url}/webhooks/rest/webhook"
             asyncio.run(_talk(url, sender, texts[:args.warm]))
             out = Path(tmp, "rasa.raw")
-            record(stack.processes["rasa"].pid, out, url, sender, texts[args.warm:])
+            record(stack.processes["rasa"].pid, out, url, sender, texts[args.warm:], args.concurrent)
             raw = out.read_text(encoding="utf-8")
-    inclusive, own, total = parse_raw(raw)
+    if args.raw:
+        args.raw.write_text(raw, encoding="utf-8")
+    inclusive, own, total = parse_raw(raw, TURN_FRAME if args.concurrent == 1 else None)
     if not total:
         sys.exit("py-spy recorded no samples (is ptrace allowed?)")
     per_turn = total / RATE / args.turns * 1000
-    print(f"\nRasa server, turns {args.warm + 1}-{args.warm + args.turns} of one conversation: "
-          f"{total} samples in {TURN_FRAME} at {RATE}/s, {per_turn:.1f} ms per turn\n")
+    if args.concurrent == 1:
+        print(f"\nRasa server, turns {args.warm + 1}-{args.warm + args.turns} of one conversation: "
+              f"{total} samples in {TURN_FRAME} at {RATE}/s, {per_turn:.1f} ms per turn\n")
+    else:
+        print(f"\nRasa server, {args.turns} turns of {args.concurrent} conversations at once: {total} busy samples "
+              f"at {RATE}/s, {per_turn:.1f} ms of the process per turn\n")
     print(f"{'inclusive':>9} {'ms/turn':>8}  function")
     for frame, samples in inclusive.most_common(args.top):
         print(f"{samples / total:>9.1%} {samples / total * per_turn:>8.2f}  {frame}")

@@ -91,6 +91,8 @@ class FullLabelClassifier(GraphComponent, IntentClassifier):
         self.coef: np.ndarray | None = None
         self.intercept: np.ndarray | None = None
         self.idf: np.ndarray | None = None
+        self._weights_of: np.ndarray | None = None
+        self._weights: np.ndarray | None = None
 
     @classmethod
     def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -133,9 +135,19 @@ class FullLabelClassifier(GraphComponent, IntentClassifier):
 
     # -- prediction -----------------------------------------------------------
 
+    def weights(self) -> np.ndarray:
+        """The coefficients as features × labels, in one contiguous block.
+
+        A sparse row times `coef.T` (a transposed view) makes SciPy copy the whole matrix first: 1.5 ms per
+        message with 33 labels × 19,790 features, the largest part of the NLU's time in a turn.
+        """
+        if self._weights is None or self._weights_of is not self.coef:
+            self._weights, self._weights_of = np.ascontiguousarray(self.coef.T), self.coef
+        return self._weights
+
     def probabilities(self, counts: scipy.sparse.csr_matrix) -> np.ndarray:
         """One row of label probabilities per row of sentence features (columns in `self.labels` order)."""
-        return _softmax(np.asarray(self._weighted(counts) @ self.coef.T) + self.intercept)
+        return _softmax(np.asarray(self._weighted(counts) @ self.weights()) + self.intercept)
 
     def _rankings(self, row: np.ndarray) -> Tuple[List[Dict[str, Any]], Dict[str, List[Tuple[str, float]]]]:
         by_intent: Dict[str, float] = {}

@@ -100,3 +100,18 @@ def test_an_empty_message_gets_no_intent_at_confidence_zero(pipeline):
     empty, fees = classifier.process([Message(data={TEXT: ""}), parse("手续费")])
     assert empty.get("intent") == {"name": None, "confidence": 0.0} and empty.get("intent_ranking") == []
     assert fees.get("intent")["name"] == "faq"
+
+
+def test_the_weights_are_one_contiguous_block_kept_until_the_coefficients_change(pipeline):
+    """A transposed view would make SciPy copy every coefficient for every message."""
+    import numpy as np
+
+    _, _, classifier, parse = pipeline
+    weights = classifier.weights()
+    assert weights.flags["C_CONTIGUOUS"] and weights.shape == classifier.coef.T.shape
+    assert np.array_equal(weights, classifier.coef.T)
+    assert classifier.weights() is weights
+    before = classifier.process([parse("手续费多少钱")])[0].get("intent_ranking")
+    classifier.coef = classifier.coef * 1.0  # retrained or reloaded: new coefficients
+    assert classifier.weights() is not weights
+    assert classifier.process([parse("手续费多少钱")])[0].get("intent_ranking") == before

@@ -176,3 +176,29 @@ def test_a_new_session_another_replica_started_replaces_the_kept_one(tmp_path):
     turn(other_replica, "u1", "第二天又来了")
     assert dicts(run(cached.retrieve("u1"))) == dicts(run(rasas.retrieve("u1")))
     assert [e.get("text") for e in dicts(run(cached.retrieve("u1"))) if e["event"] == "user"] == ["第二天又来了"]
+
+
+def test_sqlite_keeps_its_connections_in_write_ahead_log_mode(tmp_path):
+    cached, rasas = stores(tmp_path)
+    turn(cached, "u1", "你好")
+    assert type(cached.engine.pool).__name__ == "QueuePool"
+    with cached.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+    # Rasa's own store (another process, say) reads what was written.
+    assert [e.get("text") for e in dicts(run(rasas.retrieve("u1"))) if e["event"] == "user"] == ["你好"]
+
+
+def test_a_store_used_from_another_thread_still_works(tmp_path):
+    import threading
+
+    cached, rasas = stores(tmp_path)
+    turn(cached, "u1", "你好")
+    errors = []
+    worker = threading.Thread(target=lambda: errors.extend(
+        [] if run(cached.retrieve("u1")) is not None else ["nothing read"]))
+    worker.start()
+    worker.join()
+    turn(cached, "u1", "还在吗")
+    assert errors == []
+    assert len([e for e in dicts(run(rasas.retrieve("u1"))) if e["event"] == "user"]) == 2
