@@ -10,6 +10,10 @@ message was stored exactly once and in order. Prints turns per second,
 p50/p95 per turn, failures, and the resident memory of every process.
 
     .venv/bin/python -m benchmarks.load_benchmark [--conversations 24] [--senders 2] [--turns 8] [--replicas 2]
+        [--runs 3]
+
+Each set-up runs `--runs` times, alternating which goes first (the machine's speed drifts), and every
+figure is printed as the median over the runs with their range.
 
 Needs PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379 (trust auth),
 nginx, and a trained model (scripts/train).
@@ -18,10 +22,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import statistics
 import tempfile
 import uuid
 from pathlib import Path
-from typing import Dict
+from typing import Dict, List
 
 import psutil
 from sqlalchemy import create_engine, text
@@ -84,31 +89,48 @@ def measure(replicas: int, args: argparse.Namespace, home: Path) -> tuple:
         drop_database(database)
 
 
+def spread(values: List[float], digits: int = 1) -> str:
+    """'median (min–max)' of the runs' values."""
+    return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=24)
     parser.add_argument("--senders", type=int, default=2, help="concurrent senders per conversation")
     parser.add_argument("--turns", type=int, default=8, help="messages per sender")
     parser.add_argument("--replicas", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=3, help="runs of each set-up, alternating which goes first")
     args = parser.parse_args()
     print(f"load: {args.conversations} conversations × {args.senders} concurrent senders × {args.turns} turns "
-          f"= {args.conversations * args.senders * args.turns} messages per set-up, through nginx")
-    rows = []
+          f"= {args.conversations * args.senders * args.turns} messages per set-up and run, through nginx")
+    setups = (1, args.replicas)
+    results: Dict[int, List[LoadResult]] = {replicas: [] for replicas in setups}
+    trouble: Dict[int, List[str]] = {replicas: [] for replicas in setups}
+    memory: Dict[int, Dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as home:
-        for replicas in (1, args.replicas):
-            result, problems, memory = measure(replicas, args, Path(home))
-            rows.append((replicas, result))
-            print(f"\n{replicas} Rasa + {replicas} action process(es):")
-            print(f"  turns/s {result.turns_per_s:6.1f}   p50 {result.percentile(0.5) * 1000:6.0f} ms   "
-                  f"p95 {result.percentile(0.95) * 1000:6.0f} ms   messages {result.messages}   "
-                  f"failures {len(result.failures)}   tracker problems {len(problems)}")
-            for line in (result.failures + problems)[:10]:
-                print(f"    {line}")
-            print("  resident memory: " + ", ".join(f"{name} {mb:.0f} MB" for name, mb in sorted(memory.items())))
-    (one, single), (many, replicated) = rows
-    if single.turns_per_s:
-        print(f"\nspeed-up with {many} replicas: {replicated.turns_per_s / single.turns_per_s:.2f}× the turns per "
-              f"second (p95 {single.percentile(0.95) * 1000:.0f} ms → {replicated.percentile(0.95) * 1000:.0f} ms)")
+        for index in range(args.runs):
+            for replicas in (setups if index % 2 == 0 else tuple(reversed(setups))):
+                result, problems, memory[replicas] = measure(replicas, args, Path(home) / f"run{index}")
+                results[replicas].append(result)
+                trouble[replicas] += result.failures + problems
+                print(f"run {index + 1}, {replicas} Rasa: {result.turns_per_s:.1f} turns/s", flush=True)
+    print(f"\n{args.runs} run(s) per set-up, alternating; median (min–max) over runs\n")
+    for replicas in setups:
+        runs = results[replicas]
+        print(f"{replicas} Rasa + {replicas} action process(es):")
+        print(f"  turns/s {spread([r.turns_per_s for r in runs])}   "
+              f"p50 {spread([r.percentile(0.5) * 1000 for r in runs], 0)} ms   "
+              f"p95 {spread([r.percentile(0.95) * 1000 for r in runs], 0)} ms   "
+              f"messages {sum(r.messages for r in runs)}   failures and tracker problems {len(trouble[replicas])}")
+        for line in trouble[replicas][:10]:
+            print(f"    {line}")
+        print("  resident memory (last run): " + ", ".join(
+            f"{name} {mb:.0f} MB" for name, mb in sorted(memory[replicas].items())))
+    single = statistics.median(r.turns_per_s for r in results[1])
+    if single:
+        many = statistics.median(r.turns_per_s for r in results[args.replicas])
+        print(f"\nspeed-up with {args.replicas} replicas: {many / single:.2f}× the turns per second (medians)")
 
 
 if __name__ == "__main__":

@@ -98,11 +98,35 @@ async def drive(url: str, clients: int, conversations_each: int) -> Tuple[List[f
     return [latency for result in results for latency in result], elapsed
 
 
-async def long_conversation(url: str, turns: int) -> List[float]:
+async def long_conversation(url: str, turns: int, sender: str | None = None) -> List[float]:
     """One conversation of `turns` turns, `LONG_CONVERSATION` again and again: each turn's latency."""
     texts = [LONG_CONVERSATION[turn % len(LONG_CONVERSATION)] for turn in range(turns)]
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
-        return await converse(session, url, texts)
+        return await converse(session, url, texts, sender)
+
+
+async def console_polls(stack: Stack, conversation: str, polls: int = 30) -> Tuple[float, float, int]:
+    """What the console's transcript poll of `conversation` costs when nothing is new: Rasa's API (the whole
+    tracker, as the console read it before) and the events route (`after` its last event); medians, and the
+    conversation's events."""
+    whole, new = [], []
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
+        total = 0
+        for _ in range(polls):
+            started = time.perf_counter()
+            async with session.get(f"{stack.rasa_url}/conversations/{conversation}/tracker",
+                                   params={"include_events": "ALL"}, headers=stack.api_headers()) as response:
+                total = len((await response.json())["events"])
+            whole.append(time.perf_counter() - started)
+        for _ in range(polls):
+            started = time.perf_counter()
+            async with session.get(f"{stack.rasa_url}/webhooks/okpay_events/conversations/{conversation}/events",
+                                   params={"after": str(total - 1)}, headers=stack.api_headers()) as response:
+                page = await response.json()
+                if page["events"] or page["total"] != total:
+                    raise RuntimeError(f"the events route disagrees with Rasa's API: {page}")
+            new.append(time.perf_counter() - started)
+    return statistics.median(whole), statistics.median(new), total
 
 
 def rss_mb(pid: int) -> float:
@@ -153,11 +177,13 @@ class Run:
 
     loads: Dict[str, Tuple[float | None, float, float]] = field(default_factory=dict)  # turns/s, p50 s, p95 s
     growth: List[float] = field(default_factory=list)
+    #: Console poll of a conversation, by its turns: Rasa's whole tracker, the events route (s), its events.
+    polls: Dict[int, Tuple[float, float, int]] = field(default_factory=dict)
     ready_s: float = 0.0
     rss_mb: float = 0.0
 
 
-def measure(url: str, rounds: int, growth_turns: int) -> Run:
+def measure(url: str, rounds: int, growth_turns: int, stack: Stack | None = None) -> Run:
     asyncio.run(drive(url, 1, 2))  # warm-up, not measured
     run = Run()
     single, _ = asyncio.run(drive(url, 1, rounds))
@@ -166,7 +192,13 @@ def measure(url: str, rounds: int, growth_turns: int) -> Run:
         latencies, elapsed = asyncio.run(drive(url, clients, 3))
         run.loads[f"{clients} concurrent"] = (len(latencies) / elapsed, statistics.median(latencies),
                                               percentile(latencies, 0.95))
-    run.growth = asyncio.run(long_conversation(url, growth_turns)) if growth_turns else []
+    sender = f"bench-long-{uuid.uuid4().hex}"
+    run.growth = asyncio.run(long_conversation(url, growth_turns, sender)) if growth_turns else []
+    if stack is not None and growth_turns:
+        short = f"bench-short-{uuid.uuid4().hex}"
+        asyncio.run(long_conversation(url, len(CONVERSATION), short))
+        for turns, name in ((len(CONVERSATION), short), (growth_turns, sender)):
+            run.polls[turns] = asyncio.run(console_polls(stack, f"rest:{name}"))
     return run
 
 
@@ -214,6 +246,14 @@ def report(runs: Dict[str, List[Run]]) -> None:
     print(f"{'last bucket / first':<28}" + "".join(f"{'x' + cell:>{width}}" for cell in cells))
     cells = [spread([p95 for _, _, p95 in figures[name]], 1000.0) for name in names]
     print(f"{'p95 over the conversation':<28}" + "".join(f"{cell:>{width}}" for cell in cells))
+    ours = [run for run in runs[names[0]] if run.polls]
+    if ours:
+        print("\nThe console's transcript poll of one conversation, nothing new (ours; median ms)\n")
+        print(f"{'turns (events)':<28}{'Rasa API, whole tracker':>{width}}{'events route, after':>{width}}")
+        for turns in ours[0].polls:
+            events = ours[0].polls[turns][2]
+            cells = [spread([run.polls[turns][index] for run in ours], 1000.0) for index in (0, 1)]
+            print(f"{f'{turns} ({events})':<28}" + "".join(f"{cell:>{width}}" for cell in cells))
 
 
 def main() -> None:
@@ -239,7 +279,7 @@ def main() -> None:
                 order = list(runs) if index % 2 == 0 else list(reversed(runs))
                 for name in order:
                     if name == "ours":
-                        run = measure(ours_url, args.rounds, args.growth)
+                        run = measure(ours_url, args.rounds, args.growth, stack)
                         run.ready_s, run.rss_mb = stack.ready_after["rasa"], rss_mb(rasa_pid)
                     else:
                         with stock_rasa(stack, Path(tmp)) as (url, pid, ready):

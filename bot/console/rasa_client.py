@@ -40,9 +40,14 @@ def _path(conversation_id: str) -> str:
     return quote(conversation_id, safe=_ID_CHARACTERS)
 
 
+#: Conversations whose events the console keeps between reads (the most recently read).
+KEPT_CONVERSATIONS = 512
+
+
 class RasaClient:
     def __init__(self, base_url: str, token: str, timeout_s: float = 15.0):
         self.base_url = base_url.rstrip("/")
+        self._events: Dict[str, List[Dict[str, Any]]] = {}
         self._auth = TokenCache(token)
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session: aiohttp.ClientSession | None = None
@@ -66,8 +71,27 @@ class RasaClient:
             raise RasaUnavailable(f"Rasa did not answer {method} {path}: {error}") from error
 
     async def events(self, conversation_id: str) -> List[Dict[str, Any]]:
-        tracker = await self._request("GET", f"/conversations/{_path(conversation_id)}/tracker", {"include_events": "ALL"})
-        return list(tracker.get("events") or [])
+        """Every event of the conversation (all sessions), asking Rasa only for those newer than the last call's.
+
+        The events read are kept for the `KEPT_CONVERSATIONS` conversations asked about last. Positions
+        never move (events are only appended); a conversation with fewer events than kept (deleted on a
+        user's request) is read again whole.
+        """
+        known = self._events.pop(conversation_id, [])
+        while True:
+            page = await self._request("GET", f"/webhooks/okpay_events/conversations/{_path(conversation_id)}/events",
+                                       {"after": str(len(known) - 1)})
+            total = int(page.get("total") or 0)
+            if total < len(known):
+                known = []
+                continue
+            known = known + list(page.get("events") or [])
+            if len(known) >= total or not page.get("events"):
+                break
+        self._events[conversation_id] = known
+        while len(self._events) > KEPT_CONVERSATIONS:
+            self._events.pop(next(iter(self._events)))
+        return list(known)
 
     async def append(self, conversation_id: str, events: List[Dict[str, Any]], channel: str | None = None) -> None:
         """Appends events; with `channel`, bot messages among them are delivered there."""

@@ -50,6 +50,19 @@ class TokenCache:
         return {"Authorization": f"Bearer {self._token}"}
 
 
+def is_admin_token(authorization: str | None, secret: str) -> bool:
+    """Whether an `Authorization` header carries a valid, unexpired API token with the admin role (as Rasa's
+    API checks it), for routes of our own that answer only our services."""
+    if not secret or not authorization or not authorization.startswith("Bearer "):
+        return False
+    try:
+        claims = jwt.decode(authorization[len("Bearer "):], secret, algorithms=[JWT_METHOD])
+    except jwt.PyJWTError:
+        return False
+    user = claims.get("user")
+    return isinstance(user, dict) and user.get("role") == "admin"
+
+
 def jwt_arguments(argv: Sequence[str], secret: str) -> List[str]:
     """`argv` of `rasa run …` with the JWT secret added, unless the caller gave one or no secret is set."""
     arguments = list(argv)

@@ -38,7 +38,7 @@ import logging
 from collections import OrderedDict
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, Iterator, List
+from typing import Any, Dict, Iterator, List, Tuple
 
 import sqlalchemy as sa
 import sqlalchemy.orm  # noqa: F401 - sa.orm.session
@@ -62,6 +62,12 @@ class _Kept:
     def current(self) -> bool:
         """Whether the tracker holds exactly the stored events (no turn is changing it)."""
         return len(self.tracker.events) == self.stored
+
+
+def _as_rasa_dict(data: Dict[str, Any]) -> Dict[str, Any]:
+    """A stored event as Rasa's API shows it (read back into an event); as stored if Rasa cannot read it."""
+    event = Event.from_parameters(data)
+    return event.as_dict() if event is not None else data
 
 
 def _write_ahead_log(connection: Any, _record: Any) -> None:
@@ -136,6 +142,19 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             # Not while a turn changes the kept tracker: its save keeps it.
             self._keep(sender_id, _Kept(tracker, max(row.id for row in rows), len(tracker.events)))
         return tracker
+
+    def events_after(self, sender_id: str, after: int) -> Tuple[List[Dict[str, Any]], int]:
+        """The conversation's events (every session) after position `after`, and how many it has.
+
+        Positions count the stored events from 0 in the order Rasa's full tracker has them (row id), so a
+        reader that has events up to `after` asks only for the rows after it: the console's transcript.
+        """
+        with self.session_scope() as session:
+            total = session.query(sa.func.count(self.SQLEvent.id)).filter(
+                self.SQLEvent.sender_id == sender_id).scalar() or 0
+            rows = (session.query(self.SQLEvent.data).filter(self.SQLEvent.sender_id == sender_id)
+                    .order_by(self.SQLEvent.id).offset(max(after + 1, 0)).all()) if total > after + 1 else []
+        return [_as_rasa_dict(json.loads(data)) for (data,) in rows], total
 
     def _unstored(self, tracker: DialogueStateTracker) -> List[Event] | None:
         """The events of a tracker this store handed out that are not stored yet (None: not known here)."""

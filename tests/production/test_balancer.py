@@ -28,6 +28,24 @@ def test_the_public_balancer_does_not_expose_the_rest_and_callback_channels(repl
     assert internal.status_code == 200 and internal.json()
 
 
+def test_the_conversation_events_route_is_internal_and_needs_the_signed_header(replicated):
+    path = "/webhooks/okpay_events/conversations/internal-events-probe/events"
+    assert requests.get(replicated.public_url + path, headers=replicated.api_headers(), timeout=10).status_code == 404
+    assert requests.get(replicated.rasa_url + path, timeout=10).status_code == 401
+    assert requests.get(replicated.rasa_url + path, params={"token": replicated.token}, timeout=10).status_code == 401
+    requests.post(f"{replicated.rasa_url}/webhooks/rest/webhook",
+                  json={"sender": "internal-events-probe", "message": "你好"}, timeout=60)
+    conversation = "rest:internal-events-probe"
+    path = f"/webhooks/okpay_events/conversations/{conversation}/events"
+    page = requests.get(replicated.rasa_url + path, headers=replicated.api_headers(), timeout=10).json()
+    tracker = requests.get(f"{replicated.rasa_url}/conversations/{conversation}/tracker",
+                           params={"include_events": "ALL"}, headers=replicated.api_headers(), timeout=10).json()
+    assert page["events"] == tracker["events"] and page["total"] == len(tracker["events"]) > 3
+    later = requests.get(replicated.rasa_url + path, params={"after": page["total"] - 2},
+                         headers=replicated.api_headers(), timeout=10).json()
+    assert later["events"] == tracker["events"][-1:]
+
+
 def test_the_internal_api_takes_a_signed_header_and_no_url_token(replicated):
     url = f"{replicated.rasa_url}/conversations/someone/tracker"
     assert requests.get(url, timeout=10).status_code == 401
