@@ -27,9 +27,8 @@ from typing import Counter, List, Tuple
 
 import aiohttp
 
-from benchmarks.serving_benchmark import CONVERSATION, LONG_CONVERSATION, converse
-from bot.cli.serve import free_port, running_stack
-from bot.settings import Settings
+from benchmarks.serving_benchmark import CONVERSATION, LONG_CONVERSATION, benchmark_settings, converse
+from bot.cli.serve import running_stack
 
 #: Samples per second.
 RATE = 250
@@ -122,13 +121,7 @@ def main() -> None:
     texts = [LONG_CONVERSATION[turn % len(LONG_CONVERSATION)] for turn in range(args.warm + args.turns)]
     sender = f"profile-{uuid.uuid4().hex}"
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            rate_messages_per_minute=0, rate_messages_per_minute_per_address=0,
-            rate_new_visitors_per_hour_per_address=0,
-            rasa_port=free_port(), action_port=free_port(),
-            tracker_db=Path(tmp, "profile.db"), log_dir=Path(tmp, "log"),
-        )
-        with running_stack(settings) as stack:
+        with running_stack(benchmark_settings(Path(tmp))) as stack:
             url = f"{stack.rasa_url}/webhooks/rest/webhook"
             asyncio.run(_talk(url, sender, texts[:args.warm]))
             out = Path(tmp, "rasa.raw")

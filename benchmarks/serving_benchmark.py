@@ -183,6 +183,17 @@ class Run:
     rss_mb: float = 0.0
 
 
+def benchmark_settings(folder: Path) -> Settings:
+    """The embedded stack on free loopback ports, its stores and logs in `folder`, without rate limits
+    (a benchmark is one client sending far more than a user would)."""
+    return Settings(
+        rate_messages_per_minute=0, rate_messages_per_minute_per_address=0,
+        rate_new_visitors_per_hour_per_address=0,
+        rasa_port=free_port(), action_port=free_port(),
+        tracker_db=folder / "bench.db", log_dir=folder / "log",
+    )
+
+
 def measure(url: str, rounds: int, growth_turns: int, stack: Stack | None = None) -> Run:
     asyncio.run(drive(url, 1, 2))  # warm-up, not measured
     run = Run()
@@ -265,14 +276,7 @@ def main() -> None:
     args = parser.parse_args()
     runs: Dict[str, List[Run]] = {"ours": []} if args.no_stock else {"ours": [], "stock rasa run": []}
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            # A benchmark is one client sending far more than a user would: no rate limits.
-            rate_messages_per_minute=0, rate_messages_per_minute_per_address=0,
-            rate_new_visitors_per_hour_per_address=0,
-            rasa_port=free_port(), action_port=free_port(),
-            tracker_db=Path(tmp, "bench.db"), log_dir=Path(tmp, "log"),
-        )
-        with running_stack(settings) as stack:
+        with running_stack(benchmark_settings(Path(tmp))) as stack:
             ours_url = f"{stack.rasa_url}/webhooks/rest/webhook"
             rasa_pid = stack.processes["rasa"].pid
             for index in range(args.runs):

@@ -60,6 +60,8 @@ class _Kept:
     tracker: IncrementalTracker
     last_id: int
     stored: int
+    #: Rows this process stored after `last_id`: their events are in the tracker already.
+    own_rows: int = 0
 
     def current(self) -> bool:
         """Whether the tracker holds exactly the stored events (no turn is changing it)."""
@@ -125,14 +127,15 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             kept = self._kept.get(sender_id)
             if kept is not None and kept.current():
                 rows = self._rows_after(session, sender_id, kept.last_id)
-                events = deserialise_events([json.loads(row.data) for row in rows])
-                if any(isinstance(event, SessionStarted) for event in events):
-                    kept = None  # another replica started a new session: read it whole
+                # Our own rows come first: the conversation's lock was ours until they were committed.
+                events = deserialise_events([json.loads(row.data) for row in rows[kept.own_rows:]])
+                if len(rows) < kept.own_rows or any(isinstance(event, SessionStarted) for event in events):
+                    kept = None  # rows deleted, or another replica started a new session: read it whole
                 else:
                     for event in events:
                         kept.tracker.update(event)
                     if rows:
-                        kept.last_id, kept.stored = rows[-1].id, len(kept.tracker.events)
+                        kept.last_id, kept.stored, kept.own_rows = rows[-1].id, len(kept.tracker.events), 0
                     self._kept.move_to_end(sender_id)
                     return kept.tracker
             rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
@@ -181,16 +184,14 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             await self._stream_new_events(self.event_broker, unstored, tracker.sender_id)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Stores the new events with Rasa's `save`, then keeps the tracker with the newest row id."""
+        """Stores the new events with Rasa's `save`, then keeps the tracker (the next read skips the rows stored
+        here, which come first after the newest row seen)."""
         unstored = self._unstored(tracker)
         await super().save(tracker)
         kept = self._kept.get(tracker.sender_id)
         if unstored is None or kept is None or any(isinstance(event, SessionStarted) for event in unstored):
             self._kept.pop(tracker.sender_id, None)
             return
-        if unstored:
-            with self.session_scope() as session:
-                kept.last_id = session.query(sa.func.max(self.SQLEvent.id)).filter(
-                    self.SQLEvent.sender_id == tracker.sender_id).scalar() or kept.last_id
+        kept.own_rows += len(unstored)
         kept.stored = len(tracker.events)
         self._kept.move_to_end(tracker.sender_id)
