@@ -107,14 +107,13 @@ class AtomicRedisLockStore(_FastPolling, RedisLockStore):
         renewed at every look; only a ticket being served (or left behind by a
         dead process) runs out.
         """
-        ticket = self.issue_ticket(conversation_id, lock_lifetime)
+        ticket, lock = self._issue(conversation_id, lock_lifetime)
         renewer: asyncio.Task | None = None
         try:
-            while True:
-                lock = self._renew_waiting(conversation_id, ticket, lock_lifetime)
-                if not lock.is_locked(ticket):
-                    break
+            # A ticket served at once needs no renewal: it was just issued with its whole lifetime.
+            while lock.is_locked(ticket):
                 await asyncio.sleep(wait_time_in_seconds)
+                lock = self._renew_waiting(conversation_id, ticket, lock_lifetime)
             renewer = asyncio.create_task(self._keep_held(conversation_id, ticket, lock_lifetime))
             yield lock
         finally:
@@ -150,10 +149,14 @@ class AtomicRedisLockStore(_FastPolling, RedisLockStore):
         return self._change(conversation_id, renew)
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
-        def issue(lock: TicketLock | None) -> Tuple[TicketLock, int]:
+        return self._issue(conversation_id, lock_lifetime)[0]
+
+    def _issue(self, conversation_id: str, lock_lifetime: float) -> Tuple[int, TicketLock]:
+        """A new ticket's number, and the lock as it stood once the ticket was added (one transaction)."""
+        def issue(lock: TicketLock | None) -> Tuple[TicketLock, Tuple[int, TicketLock]]:
             lock = lock or TicketLock(conversation_id)
             lock.remove_expired_tickets()
-            return lock, lock.issue_ticket(lock_lifetime)
+            return lock, (lock.issue_ticket(lock_lifetime), lock)
 
         try:
             return self._change(conversation_id, issue)

@@ -81,8 +81,7 @@ async def answered_already(agent: Any, message: UserMessage) -> bool | None:
     except _store_down_errors():
         return None
     events = list(tracker.events) if tracker is not None else []
-    start = next((i for i, event in enumerate(events)
-                  if isinstance(event, UserUttered) and _same_message(event, message)), None)
+    start = _stored_at(events, message, UserUttered)
     if start is None:
         return False
     for event in events[start + 1:]:
@@ -91,6 +90,24 @@ async def answered_already(agent: Any, message: UserMessage) -> bool | None:
         if isinstance(event, BotUttered) and message.output_channel is not None:
             await message.output_channel.send_response(message.sender_id, event.message())
     return True
+
+
+#: How many of the latest user messages are searched for a re-sent one: the balancer re-sends within seconds,
+#: so its turn is among the latest, and the search stays short in a long conversation.
+RESENT_SEARCH_USER_MESSAGES = 50
+
+
+def _stored_at(events: List[Any], message: UserMessage, user_event: type) -> int | None:
+    """Index of `message`'s user event among the latest `RESENT_SEARCH_USER_MESSAGES` ones, or None."""
+    searched = 0
+    for index in range(len(events) - 1, -1, -1):
+        if isinstance(events[index], user_event):
+            if _same_message(events[index], message):
+                return index
+            searched += 1
+            if searched == RESENT_SEARCH_USER_MESSAGES:
+                return None
+    return None
 
 
 def _same_message(event: Any, message: UserMessage) -> bool:

@@ -141,6 +141,26 @@ def test_a_message_resent_after_its_replica_died_is_not_run_twice(make_agent):
     assert [m["text"] for m in msg.output_channel.messages] == ["第1步：先看网络。"]
 
 
+def test_a_resent_message_is_found_after_many_turns_of_others_and_only_among_the_latest(make_agent):
+    from rasa.shared.core.events import BotUttered, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    def conversation(turns_after: int) -> DialogueStateTracker:
+        events = [UserUttered("付款失败", message_id="first-try", metadata={message_guard.REQUEST_ID: "req-1"}),
+                  BotUttered("第1步：先看网络。")]
+        for turn in range(turns_after):
+            events += [UserUttered(f"第{turn}句", message_id=f"m{turn}"), BotUttered("好的")]
+        return DialogueStateTracker.from_events("user-1", events)
+
+    latest = message_guard.RESENT_SEARCH_USER_MESSAGES - 1
+    agent = make_agent(FastInMemoryLockStore(), lambda attempt: [{"text": "again"}])
+    agent.tracker_store.tracker = conversation(latest)
+    assert handle(agent, resent("req-1")) is None and agent.processor.attempts == 0
+    agent = make_agent(FastInMemoryLockStore(), lambda attempt: [{"text": "新的回答"}])
+    agent.tracker_store.tracker = conversation(latest + 1)  # too old to be a re-send: a new message
+    assert handle(agent, resent("req-1")) == [{"text": "新的回答"}]
+
+
 def test_a_resent_message_the_dead_replica_had_not_stored_is_processed(make_agent):
     from rasa.shared.core.events import UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
