@@ -18,10 +18,12 @@ taken the conversation, so the agent's chat is never interrupted.
 
 The action server gets the events of the latest user messages only
 (`ACTION_HISTORY_USER_MESSAGES`, and every event after the oldest of them),
-with the slots, the latest message and the active loop as before: Rasa sends
-the session's every event with each call, so at turn 200 encoding them was a
-quarter of the turn. Our actions read at most the last three user messages
-(`bot/actions/tracker_reading.py`, `bot/actions/ticket_context.py`).
+with the slots, the latest message and the active loop as before, and the
+user events before the latest with their intent and entities but without
+the rankings: Rasa sends the session's every event, whole, with each call,
+so at turn 200 encoding them was a quarter of the turn. Our actions read at
+most the last three user messages, and of those before the latest only the
+intent (`bot/actions/tracker_reading.py`, `bot/actions/ticket_context.py`).
 
 Privacy: every incoming message is a `UserMessage`, whatever its channel; the
 patched constructor hides passwords, verification codes, card numbers, card
@@ -204,8 +206,21 @@ class _RecentHistory:
         from rasa.shared.core.trackers import EventVerbosity
 
         state = self._tracker.current_state(EventVerbosity.NONE)
-        state["events"] = [event.as_dict() for event in recent_events(self._tracker.events)]
+        events = [event.as_dict() for event in recent_events(self._tracker.events)]
+        latest_user = max((index for index, event in enumerate(events) if event.get("event") == "user"), default=-1)
+        state["events"] = [_without_rankings(event) if index != latest_user else event
+                           for index, event in enumerate(events)]
         return state
+
+
+def _without_rankings(event: Dict[str, Any]) -> Dict[str, Any]:
+    """A user event with its parse data cut to the intent and entities (no rankings, no response selector):
+    the latest message keeps everything (`latest_message` too), the earlier ones are read for their intent."""
+    parse_data = event.get("parse_data")
+    if event.get("event") != "user" or not isinstance(parse_data, dict):
+        return event
+    kept = {key: parse_data[key] for key in ("intent", "entities", "text") if key in parse_data}
+    return {**event, "parse_data": kept}
 
 
 def _recent_history_only(original: Callable[..., Dict[str, Any]]) -> Callable[..., Dict[str, Any]]:

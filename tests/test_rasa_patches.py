@@ -80,7 +80,10 @@ def _long_conversation(turns: int):
     tracker = DialogueStateTracker("u1", [TextSlot("guide", mappings=[])])
     tracker.update(ActionExecuted("action_listen"))
     for turn in range(turns):
-        tracker.update(UserUttered(f"第{turn}句", intent={"name": "payment_failed", "confidence": 0.9}))
+        tracker.update(UserUttered(f"第{turn}句", intent={"name": "payment_failed", "confidence": 0.9},
+                                   parse_data={"intent": {"name": "payment_failed", "confidence": 0.9},
+                                               "intent_ranking": [{"name": "payment_failed", "confidence": 0.9}],
+                                               "entities": [], "text": f"第{turn}句"}))
         tracker.update(SlotSet("guide", f"步骤{turn}"))
         tracker.update(BotUttered(f"答{turn}", metadata={"utter_action": "utter_x"}))
         tracker.update(ActionExecuted("action_listen"))
@@ -102,25 +105,38 @@ def test_the_action_server_gets_the_latest_user_messages_events_and_the_whole_st
     events = sent["tracker"].pop("events")
     assert {key: value for key, value in full.items() if key != "events"} == sent["tracker"]
     assert sent["tracker"]["slots"]["guide"] == "步骤39"
-    assert events == full["events"][-len(events):]
+    recent = full["events"][-len(events):]
+    assert [e["event"] for e in events] == [e["event"] for e in recent]
+    users = [(ours, theirs) for ours, theirs in zip(events, recent, strict=True) if ours["event"] == "user"]
+    assert users[-1][0] == users[-1][1]  # the latest message whole
+    for ours, theirs in users[:-1]:  # the earlier ones with their intent and entities, without the rankings
+        assert ours["parse_data"] == {key: theirs["parse_data"][key] for key in ("intent", "entities", "text")}
+        assert "intent_ranking" in theirs["parse_data"]
+    assert [e for e in events if e["event"] != "user"] == [e for e in recent if e["event"] != "user"]
     assert [e["text"] for e in events if e["event"] == "user"] == [f"第{n}句" for n in range(30, 40)]
     assert len([e for e in events if e["event"] == "user"]) == ACTION_HISTORY_USER_MESSAGES
     short = _long_conversation(3)
     sent = RemoteAction("action_x", EndpointConfig("http://127.0.0.1:1"))._action_call_format(short, Domain.empty())
-    assert sent["tracker"]["events"] == short.current_state(EventVerbosity.ALL)["events"]
+    every = short.current_state(EventVerbosity.ALL)["events"]
+    assert [e["event"] for e in sent["tracker"]["events"]] == [e["event"] for e in every]  # all of them
+    assert sent["tracker"]["events"][-4] == every[-4]  # the latest user message whole
 
 
 def test_the_actions_read_no_further_back_than_the_action_server_sees():
     """The readings our actions make of the events give the same answers on the recent events as on all."""
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.domain import Domain
+    from rasa.utils.endpoints import EndpointConfig
     from rasa_sdk import Tracker
 
     from bot.actions.ticket_context import _user_texts
     from bot.actions.tracker_reading import fallback_streak, last_bot_action_before_user, last_bot_response
-    from bot.rasa_patches import recent_events
 
+    apply()
     tracker = _long_conversation(40)
     full = [event.as_dict() for event in tracker.events]
-    recent = [event.as_dict() for event in recent_events(tracker.events)]
+    recent = RemoteAction("action_x", EndpointConfig("http://127.0.0.1:1"))._action_call_format(
+        tracker, Domain.empty())["tracker"]["events"]
     for reading in (fallback_streak, last_bot_action_before_user, last_bot_response):
         assert reading(recent) == reading(full)
     as_sdk = lambda events: Tracker("u1", {}, {}, events, False, None, {}, "action_listen")  # noqa: E731
