@@ -49,6 +49,7 @@ from rasa.shared.core.events import Event, SessionStarted, deserialise_events
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.runtime.incremental_tracker import IncrementalTracker
+from bot.runtime.turn_scope import hold_of
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,8 @@ class _Kept:
     stored: int
     #: Rows this process stored after `last_id`: their events are in the tracker already.
     own_rows: int = 0
+    #: The lock hold (`bot.runtime.turn_scope`) during which the rows of others were last read.
+    read_under: object | None = None
 
     def current(self) -> bool:
         """Whether the tracker holds exactly the stored events (no turn is changing it)."""
@@ -125,6 +128,10 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         """The conversation's tracker (its latest session): the kept one with the rows stored since, or read."""
         with self.session_scope() as session:
             kept = self._kept.get(sender_id)
+            hold = hold_of(sender_id)
+            if kept is not None and kept.current() and hold is not None and kept.read_under is hold:
+                self._kept.move_to_end(sender_id)  # read during this hold of the lock: nobody else wrote since
+                return kept.tracker
             if kept is not None and kept.current():
                 rows = self._rows_after(session, sender_id, kept.last_id)
                 # Our own rows come first: the conversation's lock was ours until they were committed.
@@ -136,6 +143,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                         kept.tracker.update(event)
                     if rows:
                         kept.last_id, kept.stored, kept.own_rows = rows[-1].id, len(kept.tracker.events), 0
+                    kept.read_under = hold
                     self._kept.move_to_end(sender_id)
                     return kept.tracker
             rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
@@ -145,7 +153,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         tracker = IncrementalTracker.from_dict(sender_id, [json.loads(row.data) for row in rows], self.domain.slots)
         if kept is None or kept.current():
             # Not while a turn changes the kept tracker: its save keeps it.
-            self._keep(sender_id, _Kept(tracker, max(row.id for row in rows), len(tracker.events)))
+            self._keep(sender_id, _Kept(tracker, max(row.id for row in rows), len(tracker.events),
+                                        read_under=hold_of(sender_id)))
         return tracker
 
     def events_after(self, sender_id: str, after: int) -> Tuple[List[Dict[str, Any]], int]:

@@ -27,6 +27,8 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.lock_store import LockError
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.runtime.turn_scope import holding
+
 logger = logging.getLogger(__name__)
 
 BUSY_RESPONSE = "utter_service_busy"
@@ -163,11 +165,13 @@ async def handle_message(agent: Any, message: UserMessage, pauses: Sequence[floa
         await tell_busy(agent, message)
         return None
     try:
-        if _maybe_handled(message) and await answered_already(agent, message):
-            logger.warning("a re-sent message had been handled by a replica that died: its answers were sent again")
-            result = None
-        else:
-            result = await process_with_retries(agent, message, pauses)
+        with holding(message.sender_id):
+            if _maybe_handled(message) and await answered_already(agent, message):
+                logger.warning("a re-sent message had been handled by a replica that died: its answers were sent "
+                               "again")
+                result = None
+            else:
+                result = await process_with_retries(agent, message, pauses)
     except BaseException as error:
         await lock.__aexit__(type(error), error, error.__traceback__)
         raise

@@ -202,3 +202,28 @@ def test_a_store_used_from_another_thread_still_works(tmp_path):
     turn(cached, "u1", "还在吗")
     assert errors == []
     assert len([e for e in dicts(run(rasas.retrieve("u1"))) if e["event"] == "user"]) == 2
+
+
+def test_within_one_hold_of_the_lock_the_rows_of_others_are_read_once(tmp_path, monkeypatch):
+    from bot.runtime.turn_scope import holding
+
+    cached, rasas = stores(tmp_path)
+    other_replica, _ = stores(tmp_path)
+    turn(cached, "u1", "你好")
+    run(cached.retrieve("u1"))
+    queries = []
+    original = cached._rows_after
+    monkeypatch.setattr(cached, "_rows_after", lambda *args: queries.append(args) or original(*args))
+    turn(other_replica, "u1", "另一个副本")
+    with holding("u1"):
+        first = run(cached.retrieve("u1"))  # the re-send check
+        assert run(cached.retrieve("u1")) is first  # Rasa's turn: nobody else can have written
+        assert len(queries) == 1
+        with holding("u2"):
+            run(cached.retrieve("u1"))  # not this conversation's hold: read
+        assert len(queries) == 2
+    run(cached.retrieve("u1"))  # no hold: read
+    with holding("u1"):
+        run(cached.retrieve("u1"))  # a new hold: read
+    assert len(queries) == 4
+    assert dicts(first) == dicts(run(rasas.retrieve("u1")))

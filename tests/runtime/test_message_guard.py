@@ -192,3 +192,16 @@ def test_a_first_delivery_is_not_checked_for_a_stored_turn_but_a_redelivery_is(m
     assert handle(agent, redelivered) is None and agent.processor.attempts == 0
     assert [m["text"] for m in redelivered.output_channel.messages] == ["第1步：先看网络。"]
     assert handle(agent, delivery(False)) == [{"text": "第1步"}] and agent.processor.attempts == 1
+
+
+def test_the_turn_runs_marked_as_holding_its_conversations_lock_and_only_then(make_agent):
+    from bot.runtime.turn_scope import hold_of
+
+    holds = []
+    agent = make_agent(FastInMemoryLockStore(), lambda attempt: holds.append(
+        (hold_of("user-1"), hold_of("someone-else"))) or [{"text": "好的"}])
+    handle(agent, message())
+    handle(agent, message())
+    [(first, other), (second, _)] = holds
+    assert first is not None and second is not None and first is not second and other is None
+    assert hold_of("user-1") is None
