@@ -6,8 +6,10 @@ Rasa's `RedisLockStore` changes the lock with a plain read-modify-write
 (`GET`, change in Python, `SET`), so two replicas taking a ticket at the same
 moment can both read the same lock, issue the same number and process the
 same conversation at once. `AtomicRedisLockStore` makes every change one
-optimistic transaction (`WATCH`/`MULTI`), so that cannot happen, and gives
-the key an expiry, so a lock left by a killed replica disappears by itself.
+Lua script (`LOCK_SCRIPT`: Redis runs a script alone, and it is one round
+trip where a `WATCH`/`MULTI` transaction took three), so that cannot happen,
+and gives the key an expiry, so a lock left by a killed replica disappears
+by itself. The lock is stored in Rasa's format.
 
 Rasa also waits a whole second between two looks at a busy lock; a burst of
 messages to one conversation then takes a second per message. Both stores
@@ -22,13 +24,11 @@ process died (nobody renews it) runs out.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import math
 import time
 from collections import deque
 from contextlib import asynccontextmanager
-from typing import Any, AsyncGenerator, Callable, Tuple, TypeVar
+from typing import Any, AsyncGenerator, Tuple
 
 from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockError, RedisLockStore
@@ -36,7 +36,6 @@ from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockError, Re
 logger = logging.getLogger(__name__)
 
 POLL_INTERVAL_S = 0.02
-T = TypeVar("T")
 
 
 class _FastPolling:
@@ -58,41 +57,79 @@ class FastInMemoryLockStore(_FastPolling, InMemoryLockStore):
         super().__init__()
 
 
+#: One change of a conversation's lock, atomic in Redis (a script runs alone) and one round trip.
+#: The lock is stored as Rasa's `TicketLock.dumps()` writes it (each ticket a JSON string inside the JSON), so
+#: Rasa's own readers still understand it. Tickets past their expiry (`now` > expires, Rasa's `has_expired`)
+#: are dropped first; then `op` is one of: issue (a new ticket after the last one), renew (the ticket's expiry
+#: moved on, put back in order if it was lost), give_back (the ticket removed), drop_expired. An empty lock is
+#: deleted; a stored one expires a few seconds after its last ticket. Returns the ticket's number and the
+#: number now served (0 when nobody waits, as Rasa's `now_serving`).
+LOCK_SCRIPT = """
+local raw = redis.call('GET', KEYS[1])
+local op, conversation = ARGV[1], ARGV[2]
+local now, lifetime, number = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local tickets = {}
+if raw then
+  local lock = cjson.decode(raw)
+  if type(lock.conversation_id) == 'string' then conversation = lock.conversation_id end
+  for _, stored in ipairs(lock.tickets or {}) do
+    local ticket = cjson.decode(stored)
+    if not (now > ticket.expires) then table.insert(tickets, ticket) end
+  end
+end
+if op == 'issue' then
+  number = 0
+  if #tickets > 0 then number = tickets[#tickets].number + 1 end
+  table.insert(tickets, {number = number, expires = now + lifetime})
+elseif op == 'renew' then
+  local found = false
+  for _, ticket in ipairs(tickets) do
+    if ticket.number == number then ticket.expires = now + lifetime; found = true end
+  end
+  if not found then
+    local at = #tickets + 1
+    for index, ticket in ipairs(tickets) do
+      if ticket.number > number then at = index; break end
+    end
+    table.insert(tickets, at, {number = number, expires = now + lifetime})
+  end
+elseif op == 'give_back' then
+  for index, ticket in ipairs(tickets) do
+    if ticket.number == number then table.remove(tickets, index); break end
+  end
+end
+if #tickets == 0 then
+  redis.call('DEL', KEYS[1])
+  return {number, 0}
+end
+local encoded, last = {}, now
+for index, ticket in ipairs(tickets) do
+  encoded[index] = cjson.encode({number = ticket.number, expires = ticket.expires})
+  if ticket.expires > last then last = ticket.expires end
+end
+redis.call('SET', KEYS[1], cjson.encode({conversation_id = conversation, tickets = encoded}),
+           'EX', math.max(1, math.ceil(last - now) + 5))
+return {number, tickets[1].number}
+"""
+
+
 class AtomicRedisLockStore(_FastPolling, RedisLockStore):
-    """Rasa's Redis lock store, with every change of a lock made atomically."""
+    """Rasa's Redis lock store, with every change of a lock made atomically, in one round trip."""
 
     def __init__(self, endpoint_config: Any = None, **kwargs: Any) -> None:
         if endpoint_config is not None:
             kwargs = {"host": endpoint_config.url or "localhost", **endpoint_config.kwargs, **kwargs}
         kwargs.pop("type", None)
         super().__init__(**kwargs)
+        self._script = self.red.register_script(LOCK_SCRIPT)
 
-    def _change(self, conversation_id: str, change: Callable[[TicketLock | None], Tuple[TicketLock | None, T]]
-                ) -> T:
-        """Applies `change` to the stored lock in one transaction, retried when another process got there first.
-
-        `change` gets the lock (or None) and returns the lock to store (None:
-        delete it) and a result.
-        """
-        import redis
-
-        key = self.key_prefix + conversation_id
-        with self.red.pipeline() as pipe:
-            while True:
-                try:
-                    pipe.watch(key)
-                    raw = pipe.get(key)
-                    lock = TicketLock.from_dict(json.loads(raw)) if raw else None
-                    new_lock, result = change(lock)
-                    pipe.multi()
-                    if new_lock is None:
-                        pipe.delete(key)
-                    else:
-                        pipe.set(key, new_lock.dumps(), ex=_expiry_s(new_lock))
-                    pipe.execute()
-                    return result
-                except redis.WatchError:
-                    continue
+    def _change(self, conversation_id: str, op: str, ticket_number: int = -1, lifetime: float = 0.0
+                ) -> Tuple[int, int]:
+        """Runs `LOCK_SCRIPT`'s `op` on the conversation's lock: the ticket's number and the number now served."""
+        number, serving = self._script(keys=[self.key_prefix + conversation_id],
+                                       args=[op, conversation_id, repr(time.time()), repr(float(lifetime)),
+                                             str(int(ticket_number))])
+        return int(number), int(serving)
 
     @asynccontextmanager
     async def lock(  # type: ignore[override]
@@ -107,15 +144,15 @@ class AtomicRedisLockStore(_FastPolling, RedisLockStore):
         renewed at every look; only a ticket being served (or left behind by a
         dead process) runs out.
         """
-        ticket, lock = self._issue(conversation_id, lock_lifetime)
+        ticket, serving = self._issue(conversation_id, lock_lifetime)
         renewer: asyncio.Task | None = None
         try:
             # A ticket served at once needs no renewal: it was just issued with its whole lifetime.
-            while lock.is_locked(ticket):
+            while serving != ticket:
                 await asyncio.sleep(wait_time_in_seconds)
-                lock = self._renew_waiting(conversation_id, ticket, lock_lifetime)
+                serving = self._renew_waiting(conversation_id, ticket, lock_lifetime)
             renewer = asyncio.create_task(self._keep_held(conversation_id, ticket, lock_lifetime))
-            yield lock
+            yield TicketLock(conversation_id, deque([Ticket(ticket, time.time() + lock_lifetime)]))
         finally:
             if renewer is not None:
                 renewer.cancel()
@@ -130,47 +167,22 @@ class AtomicRedisLockStore(_FastPolling, RedisLockStore):
             except Exception as error:  # noqa: BLE001 - the lock then runs out as before; say so
                 logger.warning("could not renew the lock of a conversation (%s)", type(error).__name__)
 
-    def _renew_waiting(self, conversation_id: str, ticket_number: int, lifetime: float) -> TicketLock:
-        """Drops expired tickets and renews `ticket_number` (put back if it was lost); returns the lock."""
-
-        def renew(lock: TicketLock | None) -> Tuple[TicketLock, TicketLock]:
-            lock = lock or TicketLock(conversation_id)
-            lock.remove_expired_tickets()
-            expires = time.time() + lifetime
-            for ticket in lock.tickets:
-                if ticket.number == ticket_number:
-                    ticket.expires = expires
-                    break
-            else:
-                lock.tickets.append(Ticket(ticket_number, expires))
-                lock.tickets = deque(sorted(lock.tickets, key=lambda t: t.number))
-            return lock, lock
-
-        return self._change(conversation_id, renew)
+    def _renew_waiting(self, conversation_id: str, ticket_number: int, lifetime: float) -> int:
+        """Drops expired tickets and renews `ticket_number` (put back if it was lost); the number now served."""
+        return self._change(conversation_id, "renew", ticket_number, lifetime)[1]
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         return self._issue(conversation_id, lock_lifetime)[0]
 
-    def _issue(self, conversation_id: str, lock_lifetime: float) -> Tuple[int, TicketLock]:
-        """A new ticket's number, and the lock as it stood once the ticket was added (one transaction)."""
-        def issue(lock: TicketLock | None) -> Tuple[TicketLock, Tuple[int, TicketLock]]:
-            lock = lock or TicketLock(conversation_id)
-            lock.remove_expired_tickets()
-            return lock, (lock.issue_ticket(lock_lifetime), lock)
-
+    def _issue(self, conversation_id: str, lock_lifetime: float) -> Tuple[int, int]:
+        """A new ticket's number, and the number served once it was added."""
         try:
-            return self._change(conversation_id, issue)
+            return self._change(conversation_id, "issue", lifetime=lock_lifetime)
         except Exception as error:  # as Rasa's: every failure to take a ticket is a LockError
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
 
     def update_lock(self, conversation_id: str) -> None:
-        def drop_expired(lock: TicketLock | None) -> Tuple[TicketLock | None, None]:
-            if lock is None:
-                return None, None
-            lock.remove_expired_tickets()
-            return (lock if lock.tickets else None), None
-
-        self._change(conversation_id, drop_expired)
+        self._change(conversation_id, "drop_expired")
 
     def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
         self.cleanup(conversation_id, ticket_number)
@@ -181,21 +193,8 @@ class AtomicRedisLockStore(_FastPolling, RedisLockStore):
         Called after the message was processed: a Redis failure here is logged,
         not raised (the answer is already given), and the key expires by itself.
         """
-
-        def give_back(lock: TicketLock | None) -> Tuple[TicketLock | None, None]:
-            if lock is None:
-                return None, None
-            lock.remove_ticket_for(ticket_number)
-            return (lock if lock.is_someone_waiting() else None), None
-
         try:
-            self._change(conversation_id, give_back)
+            self._change(conversation_id, "give_back", ticket_number)
         except Exception as error:  # noqa: BLE001 - see docstring
             logger.warning("could not release the lock of a conversation (%s); it expires by itself",
                            type(error).__name__)
-
-
-def _expiry_s(lock: TicketLock) -> int:
-    """Seconds until the last ticket of `lock` expires, plus a margin."""
-    last = max((ticket.expires for ticket in lock.tickets), default=time.time())
-    return max(1, math.ceil(last - time.time()) + 5)

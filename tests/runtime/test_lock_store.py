@@ -163,3 +163,34 @@ def test_a_turn_longer_than_the_lock_lifetime_keeps_its_lock(prefix):
         return order
 
     assert asyncio.run(scenario()) == ["slow starts", "slow ends", "next starts"]
+
+
+def test_the_lock_is_stored_as_rasa_stores_it(prefix):
+    """Rasa's own store reads the lock our script writes: tickets in order, expiring ones dropped."""
+    import time
+
+    ours = replica(prefix)
+    rasas = RedisLockStore(host="127.0.0.1", port=6379, db=0, key_prefix=prefix)
+    first, second, third = (ours.issue_ticket("c1", 30) for _ in range(3))
+    assert (first, second, third) == (0, 1, 2)
+    lock = rasas.get_lock("c1")
+    assert [t.number for t in lock.tickets] == [0, 1, 2] and lock.now_serving == 0
+    assert all(time.time() + 25 < t.expires < time.time() + 31 for t in lock.tickets)
+    ours.cleanup("c1", first)
+    assert rasas.get_lock("c1").now_serving == 1
+    ours.cleanup("c1", second)
+    ours.cleanup("c1", third)
+    assert rasas.get_lock("c1") is None  # the last ticket given back: the key is gone
+
+
+def test_a_lost_waiting_ticket_is_put_back_in_its_place_and_expired_ones_dropped(prefix):
+    ours = replica(prefix)
+    rasas = RedisLockStore(host="127.0.0.1", port=6379, db=0, key_prefix=prefix)
+    for _ in range(3):
+        ours.issue_ticket("c1", 30)
+    ours.cleanup("c1", 1)  # as if ticket 1 had expired while its process was paused
+    assert ours._renew_waiting("c1", 1, 30) == 0
+    assert [t.number for t in rasas.get_lock("c1").tickets] == [0, 1, 2]
+    ours.issue_ticket("c2", -1)  # already expired
+    ours.update_lock("c2")
+    assert rasas.get_lock("c2") is None
