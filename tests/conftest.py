@@ -151,3 +151,14 @@ def browser():
             yield chromium
         finally:
             chromium.close()
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Marks every test `unit` or `integration`, and `browser` or `destructive` where they apply (tests/slices.py)."""
+    from tests.slices import slices
+
+    for item in items:
+        path = Path(str(item.fspath)).resolve().relative_to(ROOT).as_posix()
+        parameters = getattr(getattr(item, "callspec", None), "params", {})
+        for mark in sorted(slices(path, item.fixturenames, parameters)):
+            item.add_marker(getattr(pytest.mark, mark))

@@ -26,3 +26,12 @@ def test_a_chosen_python_of_another_version_is_refused_with_a_reason(tmp_path):
     result = find_python(str(fake))
     assert result.returncode != 0
     assert "not Python 3.8–3.10" in result.stderr
+
+
+def test_the_test_command_with_arguments_runs_lint_then_only_that_pytest_slice():
+    result = subprocess.run(["bash", "scripts/test", "tests/test_slices.py", "-m", "unit", "-k", "not the_unit_slice"],
+                            cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "== lint (ruff)" in result.stdout and "== pytest tests/test_slices.py" in result.stdout
+    assert " passed" in result.stdout and "deselected" in result.stdout
+    assert "rasa test" not in result.stdout and "NLU" not in result.stdout
