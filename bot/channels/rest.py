@@ -40,7 +40,14 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.common import ChannelLimits, channel_messages, conversation_id, user_text, valid_user_id
+from bot.channels.common import (
+    ChannelLimits,
+    channel_messages,
+    conversation_id,
+    hiding_secrets,
+    user_text,
+    valid_user_id,
+)
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -110,6 +117,7 @@ class _TrustedCallerChannel:
     def _webhooks(self, name: str, on_new_message: OnNewMessage, collector: Callable[[], Any],
                   answer: Callable[[Any], HTTPResponse]) -> Blueprint:
         """GET / (health) and POST /webhook: checked, rate-limited, one turn, then `answer(collector)`."""
+        on_new_message = hiding_secrets(on_new_message)
         webhook = Blueprint(name, __name__)
 
         @webhook.route("/", methods=["GET"])

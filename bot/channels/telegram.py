@@ -41,6 +41,7 @@ from bot.channels.common import (
     conversation_id,
     describe_error,
     disabled_blueprint,
+    hiding_secrets,
     missing_settings,
     typed_choice,
     user_text,
@@ -97,6 +98,7 @@ class TelegramChannel(TelegramInput):
         return self._output
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        on_new_message = hiding_secrets(on_new_message)
         missing = missing_settings({"telegram_token": self.settings.telegram_token,
                                     "telegram_secret_token": self.settings.telegram_secret_token})
         output = None if missing else self.get_output_channel()

@@ -102,6 +102,7 @@ class WeChatInput(InputChannel):
         return None if self._missing() else WeChatOutput(self.sender())
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        on_new_message = common.hiding_secrets(on_new_message)
         missing = self._missing()
         if not missing and self.settings.wechat_aes_key:
             try:

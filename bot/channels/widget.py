@@ -33,6 +33,7 @@ from bot.channels.common import (
     channel_messages,
     conversation_events,
     disabled_blueprint,
+    hiding_secrets,
     missing_settings,
     user_text,
 )
@@ -164,6 +165,7 @@ class WidgetInput(InputChannel):
         return WidgetOutput(manager)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        on_new_message = hiding_secrets(on_new_message)
         if not self.jwt_secret:
             return disabled_blueprint("widget", missing_settings({"widget_jwt_secret": ""}))
         if secret_problem(self.jwt_secret):

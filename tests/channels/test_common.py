@@ -167,3 +167,30 @@ def test_secrets_that_api_urls_carry_are_scrubbed_from_error_descriptions():
     assert "AbC123" not in scrub_secrets("POST /cgi-bin/message/custom/send?access_token=AbC123&x=1")
     telegram = ConnectionError("https://api.telegram.org/bot12345:AAH-secret_part/sendMessage unreachable")
     assert describe_error(telegram) == "ConnectionError: https://api.telegram.org/bot12345:***/sendMessage unreachable"
+
+
+def test_every_channel_hands_rasa_its_messages_with_the_secrets_hidden():
+    """The channels wrap Rasa's handler (so `rasa run` hides secrets too); hiding twice changes nothing."""
+    import asyncio
+
+    from rasa.core.channels.channel import UserMessage
+
+    from bot.channels import common, rest, telegram, wechat, widget
+    from bot.channels.common import hiding_secrets
+
+    received = []
+
+    async def rasa_handler(message):
+        received.append((message.text, dict(message.metadata or {})))
+
+    handler = hiding_secrets(hiding_secrets(rasa_handler))
+    message = UserMessage.__new__(UserMessage)  # as a channel builds it, before our server's patch could run
+    message.text, message.metadata, message.parse_data = "密码是abc12345，卡号6222020200112233445", {"request_id": "1"}, None
+    message.sender_id = "rest:u1"
+    asyncio.run(handler(message))
+    [(text, metadata)] = received
+    assert "abc12345" not in text and "6222020200112233445" not in text and text.count("[已隐藏]") == 2
+    assert set(metadata["okpay_redacted"]) == {"password", "bank_card"} and metadata["request_id"] == "1"
+    for module in (rest, telegram, wechat, widget):
+        assert "hiding_secrets(on_new_message)" in open(module.__file__, encoding="utf-8").read(), module.__name__
+    assert common.hiding_secrets is hiding_secrets
