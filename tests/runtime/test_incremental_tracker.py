@@ -93,9 +93,10 @@ def check(tracker: IncrementalTracker) -> None:
                 assert ours == rasas
                 # What Rasa's featurizer does to the states it is given (it deletes the text or the intent of
                 # the user parts): the same to ours, and nothing to what the tracker remembers.
-                for states in (ours, rasas):
-                    FEATURIZER._choose_last_user_input([states], use_text_for_last_user_input=omit)
-                assert ours == rasas
+                if rasas:  # (every turn hidden from ML policies leaves no state; the featurizer expects one)
+                    for states in (ours, rasas):
+                        FEATURIZER._choose_last_user_input([states], use_text_for_last_user_input=omit)
+                    assert ours == rasas
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -103,6 +104,15 @@ def check(tracker: IncrementalTracker) -> None:
 def test_after_every_event_the_tracker_reads_its_history_as_rasa_does(events: List[Event]):
     tracker = IncrementalTracker("u1", DOMAIN.slots)
     for event in events:
+        tracker.update(event)
+        check(tracker)
+
+
+def test_a_conversation_whose_turns_are_all_hidden_has_no_states_as_in_rasa():
+    """Found by hypothesis in CI: a hidden listen then a follow-up action leaves the ML states empty."""
+    tracker = IncrementalTracker("u1", DOMAIN.slots)
+    for event in (_user("greet", False, False), ActiveLoop("ticket_form"),
+                  ActionExecuted("action_listen", hide_rule_turn=True), FollowupAction("action_check")):
         tracker.update(event)
         check(tracker)
 
