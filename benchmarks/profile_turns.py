@@ -27,7 +27,7 @@ from typing import Counter, List, Tuple
 
 import aiohttp
 
-from benchmarks.serving_benchmark import CONVERSATION, LONG_CONVERSATION, benchmark_settings, converse
+from benchmarks.serving_benchmark import CONVERSATION, LONG_CONVERSATION, benchmark_settings, converse, drive
 from bot.cli.serve import running_stack
 
 #: Samples per second.
@@ -80,17 +80,11 @@ def parse_raw(text: str, within: str | None = TURN_FRAME) -> Tuple[Counter[str],
 async def _talk(url: str, sender: str, texts: List[str], concurrent: int = 1) -> None:
     """`texts` from `sender`, or, with `concurrent` > 1, the serving benchmark's conversation from that many
     senders at once, again and again until as many turns are sent."""
+    if concurrent > 1:
+        await drive(url, concurrent, max(1, len(texts) // (concurrent * len(CONVERSATION))))
+        return
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
-        if concurrent == 1:
-            await converse(session, url, texts, sender=sender)
-            return
-        rounds = max(1, len(texts) // (concurrent * len(CONVERSATION)))
-
-        async def client() -> None:
-            for _ in range(rounds):
-                await converse(session, url, CONVERSATION)
-
-        await asyncio.gather(*(client() for _ in range(concurrent)))
+        await converse(session, url, texts, sender=sender)
 
 
 def record(pid: int, out: Path, url: str, sender: str, texts: List[str], concurrent: int = 1) -> None:

@@ -24,7 +24,6 @@ import argparse
 import asyncio
 import contextlib
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -35,9 +34,7 @@ from typing import Dict, Iterator, List, Sequence, Tuple
 import aiohttp
 import psutil
 
-from bot.cli.serve import Stack, _answers, free_port, running_stack, start_process
-from bot.deploy.processes import ProcessSpec
-from bot.model_files import model_path as current_model_path
+from bot.cli.serve import Stack, free_port, running_stack, stock_rasa_run
 from bot.settings import Settings
 
 CONVERSATION = [
@@ -149,26 +146,13 @@ tracker_store:
 
 @contextlib.contextmanager
 def stock_rasa(stack: Stack, folder: Path) -> Iterator[Tuple[str, int, float]]:
-    """`rasa run` beside our stack: its REST URL, its pid and how long it took to answer."""
+    """`rasa run` beside our stack, with Rasa's own channel and store: its REST URL, its pid and how long it took
+    to answer."""
     endpoints, credentials = folder / "stock-endpoints.yml", folder / "stock-credentials.yml"
     endpoints.write_text(STOCK_ENDPOINTS % (folder / "stock.db"), encoding="utf-8")
     credentials.write_text("rest:\n", encoding="utf-8")
-    port = free_port()
-    command = [sys.executable, "-m", "rasa", "run", "--model", str(current_model_path()),
-               "--endpoints", str(endpoints), "--credentials", str(credentials),
-               "--interface", "127.0.0.1", "--port", str(port)]
-    url = f"http://127.0.0.1:{port}/webhooks/rest/"
-    started = time.monotonic()
-    process = start_process(stack, ProcessSpec("rasa-stock", command, url, (("127.0.0.1", port),)), stack.env)
-    try:
-        while not _answers(url):
-            if process.poll() is not None or time.monotonic() - started > 120:
-                raise RuntimeError("stock rasa did not start; see its log in the stack's log folder")
-            time.sleep(0.2)
-        yield f"{url}webhook", process.pid, time.monotonic() - started
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    with stock_rasa_run(stack, endpoints, credentials) as (base_url, pid, ready):
+        yield f"{base_url}/webhooks/rest/webhook", pid, ready
 
 
 @dataclass

@@ -19,7 +19,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List
+from typing import Dict, Iterator, List, Tuple
 
 import requests
 
@@ -322,6 +322,36 @@ def running_stack(
         yield stack
     finally:
         _stop(stack.processes)
+
+
+@contextlib.contextmanager
+def stock_rasa_run(stack: Stack, endpoints: Path, credentials: Path, name: str = "rasa-stock",
+                   start_timeout_s: float = 120.0) -> Iterator[Tuple[str, int, float]]:
+    """Rasa's own `python -m rasa run` (none of our start-up code) beside `stack`, with the current model and the
+    stack's environment, on a free loopback port: its base URL, its pid and the seconds it took to answer.
+
+    For comparing our server with stock Rasa (benchmarks) and showing what stock Rasa does with our files (tests).
+    `credentials` must name a REST channel: its health route says the server is up. Its log is the stack's.
+    """
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "rasa", "run", "--model", str(current_model_path()),
+               "--endpoints", str(endpoints), "--credentials", str(credentials),
+               "--interface", "127.0.0.1", "--port", str(port)]
+    started = time.monotonic()
+    process = start_process(stack, ProcessSpec(name, command, f"{base_url}/webhooks/rest/", (("127.0.0.1", port),)),
+                            stack.env)
+    try:
+        while not _answers(f"{base_url}/webhooks/rest/"):
+            if process.poll() is not None or time.monotonic() - started > start_timeout_s:
+                log = stack.settings.resolve(stack.settings.log_dir) / f"{name}.log"
+                raise RuntimeError(f"{name} did not start; see {log}")
+            time.sleep(0.2)
+        yield base_url, process.pid, time.monotonic() - started
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        stack.processes.pop(name, None)
 
 
 def terminal_receiver(settings: Settings):

@@ -153,8 +153,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         tracker = IncrementalTracker.from_dict(sender_id, [json.loads(row.data) for row in rows], self.domain.slots)
         if kept is None or kept.current():
             # Not while a turn changes the kept tracker: its save keeps it.
-            self._keep(sender_id, _Kept(tracker, max(row.id for row in rows), len(tracker.events),
-                                        read_under=hold_of(sender_id)))
+            self._keep(sender_id, _Kept(tracker, max(row.id for row in rows), len(tracker.events), read_under=hold))
         return tracker
 
     def events_after(self, sender_id: str, after: int) -> Tuple[List[Dict[str, Any]], int]:

@@ -48,12 +48,20 @@ WALKS_KEPT = 8
 
 @dataclass
 class _Applied:
-    """`applied_events` of the first `count` events, `last` being the last of them."""
+    """What was derived from the first `count` events of a tracker, `last` being the last of them."""
 
     count: int = 0
     last: Event | None = None
     loop_names: FrozenSet[str] = frozenset()
     events: List[Event] = field(default_factory=list)
+
+    def continued_by(self, events: Any) -> bool:
+        """Whether `events` are the events seen so far with others appended (nothing else changed)."""
+        return len(events) >= self.count and (not self.count or events[self.count - 1] is self.last)
+
+    def reached(self, events: Any) -> None:
+        """Notes that everything up to the last of `events` is derived."""
+        self.count, self.last = len(events), (events[-1] if events else None)
 
 
 @dataclass
@@ -154,6 +162,13 @@ def _apply(tracker: DialogueStateTracker, event: Event, applied: List[Event], lo
         applied.append(event)
 
 
+def _after(events: Any, count: int) -> List[Event]:
+    """The events after the first `count` (walking back from the end: the new ones are few)."""
+    new = list(islice(reversed(events), len(events) - count))
+    new.reverse()
+    return new
+
+
 def _loop_names(events: Iterable[Event]) -> FrozenSet[str]:
     return frozenset(event.name for event in events if isinstance(event, ActiveLoop) and event.name)
 
@@ -185,38 +200,23 @@ class IncrementalTracker(DialogueStateTracker):
 
         Rasa copies the tracker for every action it runs; at turn 200 the replay was a sixth of the turn.
         """
-        known = self._replayed
-        count = len(self.events)
-        if (self._replay is None or count < known.count
-                or (known.count and self.events[known.count - 1] is not known.last)):
-            self._replay, known = self.init_copy(), _Applied()
-            self._replayed = known
-        for event in islice(self.events, known.count, None):
+        if self._replay is None or not self._replayed.continued_by(self.events):
+            self._replay, self._replayed = self.init_copy(), _Applied()
+        for event in islice(self.events, self._replayed.count, None):
             self._replay.update(event)
-        known.count, known.last = count, self.events[-1] if count else None
+        self._replayed.reached(self.events)
         return _clone(self._replay)
-
-    def _new_events(self) -> List[Event] | None:
-        """The events after those already applied, or None when the earlier ones changed."""
-        known = self._applied_so_far
-        count = len(self.events)
-        if count < known.count or (known.count and self.events[known.count - 1] is not known.last):
-            return None
-        new = list(islice(reversed(self.events), count - known.count))
-        new.reverse()
-        return new
 
     def applied_events(self) -> List[Event]:
         """Rasa's `applied_events`, carried on from the events seen at the last call."""
-        new = self._new_events()
         known = self._applied_so_far
+        new = _after(self.events, known.count) if known.continued_by(self.events) else None
         if new is None or not _loop_names(new) <= known.loop_names:
             known = self._applied_so_far = _Applied(loop_names=_loop_names(self.events))
             new = list(self.events)
         for event in new:
             _apply(self, event, known.events, known.loop_names)
-        known.count = len(self.events)
-        known.last = self.events[-1] if self.events else None
+        known.reached(self.events)
         return list(known.events)
 
     def past_states(self, domain: Any, omit_unset_slots: bool = False, ignore_rule_only_turns: bool = False,

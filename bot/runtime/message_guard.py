@@ -27,6 +27,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.lock_store import LockError
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.rasa_patches import recent_events
 from bot.runtime.turn_scope import holding
 
 logger = logging.getLogger(__name__)
@@ -82,8 +83,10 @@ async def answered_already(agent: Any, message: UserMessage) -> bool | None:
         tracker = await agent.tracker_store.retrieve(message.sender_id)
     except _store_down_errors():
         return None
-    events = list(tracker.events) if tracker is not None else []
-    start = _stored_at(events, message, UserUttered)
+    # The balancer re-sends within seconds: the message, if stored, is among the latest.
+    events = recent_events(tracker.events, RESENT_SEARCH_USER_MESSAGES) if tracker is not None else []
+    start = next((index for index, event in enumerate(events)
+                  if isinstance(event, UserUttered) and _same_message(event, message)), None)
     if start is None:
         return False
     for event in events[start + 1:]:
@@ -95,21 +98,8 @@ async def answered_already(agent: Any, message: UserMessage) -> bool | None:
 
 
 #: How many of the latest user messages are searched for a re-sent one: the balancer re-sends within seconds,
-#: so its turn is among the latest, and the search stays short in a long conversation.
+#: so its turn is among the latest, and the search stays short in a long conversation (`recent_events`).
 RESENT_SEARCH_USER_MESSAGES = 50
-
-
-def _stored_at(events: List[Any], message: UserMessage, user_event: type) -> int | None:
-    """Index of `message`'s user event among the latest `RESENT_SEARCH_USER_MESSAGES` ones, or None."""
-    searched = 0
-    for index in range(len(events) - 1, -1, -1):
-        if isinstance(events[index], user_event):
-            if _same_message(events[index], message):
-                return index
-            searched += 1
-            if searched == RESENT_SEARCH_USER_MESSAGES:
-                return None
-    return None
 
 
 def _same_message(event: Any, message: UserMessage) -> bool:

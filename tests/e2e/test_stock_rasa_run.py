@@ -3,15 +3,11 @@ start-up code: it serves the guides and stores no secret a user typed (issue 15:
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import time
 
 import pytest
 import requests
 
-from bot.cli.serve import free_port
-from bot.model_files import model_path
+from bot.cli.serve import stock_rasa_run
 from bot.runtime.api_auth import api_headers
 from bot.settings import PROJECT_ROOT
 
@@ -21,31 +17,10 @@ CARD = "6222020200112233445"
 
 
 @pytest.fixture(scope="module")
-def stock_rasa(stack, tmp_path_factory):
+def stock_rasa(stack):
     """`python -m rasa run` beside the stack, on the stack's action server and tracker database."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("stock") / "rasa.log"
-    with open(log, "wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "rasa", "run", "--model", str(model_path()), "--endpoints", "endpoints.yml",
-             "--credentials", "credentials.yml", "--interface", "127.0.0.1", "--port", str(port)],
-            cwd=PROJECT_ROOT, env=stack.env, stdout=output, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if requests.get(f"{url}/webhooks/rest/", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"stock rasa run did not start: {log.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.3)
+    with stock_rasa_run(stack, PROJECT_ROOT / "endpoints.yml", PROJECT_ROOT / "credentials.yml") as (url, _, _):
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def test_stock_rasa_run_serves_a_guide_and_stores_no_card_number(stack, stock_rasa):
