@@ -1,58 +1,145 @@
-"""Targeted speed fixes to Rasa 3.6.21, applied by `bot.cli.rasa_server`.
+"""The changes to Rasa 3.6.21 that have no plug-in point: five replaced methods, in this module only.
 
-Rasa validates every action server response with `jsonschema.validate()`,
-which re-checks the (large) event schema and builds a new validator on each
-call: measured with py-spy, about a third of the server's CPU per turn that
-runs a custom action. The patch validates against the same schema, with the
-same error message, through a validator built once.
+Everything else this project changes in Rasa goes through Rasa's own plug-in
+points (docs/architecture.md lists them): input channels, the tracker store and
+lock store classes named in `endpoints.yml`, routes on a channel's blueprint,
+a policy subclass named in `config.yml`. What is left here replaces methods
+of Rasa's message processor and of its client of the action server, which no
+configuration can swap. Each patch says why, and `tests/runtime/test_rasa_pins.py`
+pins the source of every method it replaces (a hash of Rasa 3.6.21's), so an
+upgrade that changes one fails loudly instead of silently undoing the fix.
 
-Rasa also finds an event's class by walking every subclass of `Event` for
-each event it reads from the tracker store (about 7% of the CPU per turn);
-the patch remembers the class of each event name it has resolved.
+`apply()` is called by the components Rasa loads itself: the rule policy
+(`bot.dialogue.rule_policy`, named in `config.yml`, so every command that loads
+the model: `rasa run`, `rasa shell`, `rasa test`, `rasa interactive`, ours) and
+the tracker store (`endpoints.yml`). It is idempotent.
 
-One behaviour change: a paused conversation (handed to a person) still
-answers the `cancel` intent, so a user waiting in the queue can say 取消 and
-get the bot back. Rasa itself only lets `/restart` through a pause; the
-action that runs (`action_cancel_handoff`) says nothing once an agent has
-taken the conversation, so the agent's chat is never interrupted.
-
-The action server gets the events of the latest user messages only
-(`ACTION_HISTORY_USER_MESSAGES`, and every event after the oldest of them),
-with the slots, the latest message and the active loop as before, and the
-user events before the latest with their intent and entities but without
-the rankings: Rasa sends the session's every event, whole, with each call,
-so at turn 200 encoding them was a quarter of the turn. Our actions read at
-most the last three user messages, and of those before the latest only the
-intent (`bot/actions/tracker_reading.py`, `bot/actions/ticket_context.py`).
-
-Privacy: every incoming message is a `UserMessage`, whatever its channel; the
-patched constructor hides passwords, verification codes, card numbers, card
-security codes and expiry dates, and ID numbers in its text
-(`bot.privacy.redact`) and in every string of its metadata, at any depth
-(`bot.privacy.redact_values`: a channel or a client may put what the user
-typed there), and lists the kinds found under `metadata["okpay_redacted"]`,
-so the NLU, the tracker store (the message and the session's metadata slot),
-the event broker, tickets, logs and the console only ever see "[已隐藏]". Right after Rasa logs
-such a message on the tracker (`_handle_message_with_tracker`, the first step
-of `handle_message`, before the pause check and the prediction loop), the bot
-sends `utter_secret_warning` and records it as a `BotUttered` event only (no
-`ActionExecuted`: rules still see `action_listen` as the previous action), so
-a user waiting for or talking to an agent is warned too.
+1. Privacy (`MessageProcessor.log_message`, the step that starts or carries on
+   the conversation's session, parses the message and logs it on the tracker,
+   for every message and for the HTTP API's `POST …/messages`). Before it, the
+   message's secrets are hidden (`bot.privacy.user_messages`: our channels did
+   it already, Rasa's own such as `rasa shell`'s did not), so the NLU, the
+   tracker store (the message and the session's metadata slot), the event
+   broker and the logs see only "[已隐藏]". Right after it, before the pause
+   check and the prediction, a message that had secrets gets
+   `utter_secret_warning`, recorded as a `BotUttered` event only (no
+   `ActionExecuted`: rules still see `action_listen`), so a user waiting for
+   or talking to an agent is warned too.
+2. Behaviour (`MessageProcessor._should_handle_message`). A paused
+   conversation (handed to a person) still answers the `cancel` intent, so a
+   user waiting in the queue can say 取消 and get the bot back; Rasa lets only
+   `/restart` through. The action that runs (`action_cancel_handoff`) says
+   nothing once an agent has taken the conversation.
+3. Behaviour (`RemoteAction.run`). A custom action that fails because the
+   action server cannot be reached answers `utter_try_again_shortly` instead
+   of leaving the user without a word; the action's events are lost, as in
+   Rasa, so the next message carries on from the same step. A rejection (a
+   form's validation saying no) passes through.
+4. Speed (`RemoteAction._validate_action_result`). Rasa validates every
+   action server response with `jsonschema.validate()`, which checks the
+   large schema and builds a validator on each call (a third of the CPU of a
+   turn that runs a custom action, py-spy). Same schema, same error message,
+   a validator built once.
+5. Speed (`RemoteAction._action_call_format`). Rasa sends the session's every
+   event, whole, with each action call: at turn 200 encoding them was a
+   quarter of the turn. The action server gets the events from the latest
+   `ACTION_HISTORY_USER_MESSAGES` user messages on, the earlier user events
+   without their rankings, and the slots, latest message and active loop as
+   before. Our actions read at most the last three user messages, and of the
+   earlier ones only the intent (`bot/actions/tracker_reading.py`).
 """
 from __future__ import annotations
 
 import logging
-import re
 from functools import lru_cache, wraps
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Tuple
 
 from jsonschema import exceptions, validators
 
-from bot.privacy import SECRET_WARNING_RESPONSE, redact, redact_values
+from bot.privacy import SECRET_WARNING_RESPONSE
+from bot.privacy.user_messages import redact_user_message, secrets_hidden
 
 logger = logging.getLogger(__name__)
 
+#: Rasa's version the patches were written for (and `tests/runtime/test_rasa_pins.py` pins).
+RASA_VERSION = "3.6.21"
 
+
+# ------------------------------------------------------------------ 1. privacy
+async def warn_about_secrets(processor: Any, message: Any, tracker: Any) -> None:
+    """Sends `utter_secret_warning` and records it on `tracker`, if secrets were hidden from `message`.
+
+    Only a `BotUttered` event is added, as when an agent speaks: the previous action stays `action_listen`.
+    """
+    from rasa.core.actions.action import create_bot_utterance
+
+    if not secrets_hidden(message):
+        return
+    output = message.output_channel
+    response = await processor.nlg.generate(SECRET_WARNING_RESPONSE, tracker, output.name())
+    if response is None:
+        logger.warning("privacy: %s is not in the domain; %s was not warned", SECRET_WARNING_RESPONSE, message.sender_id)
+        return
+    event = create_bot_utterance({**response, "utter_action": SECRET_WARNING_RESPONSE})
+    await output.send_response(tracker.sender_id, event.message())
+    tracker.update(event, processor.domain)
+
+
+def _hiding_and_warning(original: Callable[..., Any]) -> Callable[..., Any]:
+    async def log_message(self: Any, message: Any, should_save_tracker: bool = True) -> Any:
+        redact_user_message(message)
+        tracker = await original(self, message, should_save_tracker=False)
+        await warn_about_secrets(self, message, tracker)
+        if should_save_tracker:
+            await self.save_tracker(tracker)
+        return tracker
+
+    return log_message
+
+
+# ------------------------------------------------------ 2. cancel through pause
+#: Intents Rasa handles although the conversation is paused.
+INTENTS_THROUGH_PAUSE = frozenset({"restart", "cancel"})
+
+
+def should_handle_message(tracker: Any) -> bool:
+    """`MessageProcessor._should_handle_message`, letting `cancel` through a pause."""
+    if not tracker.is_paused():
+        return True
+    latest = tracker.latest_message
+    return latest is not None and latest.intent.get("name") in INTENTS_THROUGH_PAUSE
+
+
+def _letting_cancel_through(original: Callable[..., bool]) -> Callable[..., bool]:
+    def _should_handle_message(tracker: Any) -> bool:
+        return should_handle_message(tracker)
+
+    return _should_handle_message
+
+
+# ------------------------------------------------- 3. apology when actions fail
+#: Said when a custom action cannot reach the action server.
+TRY_AGAIN_RESPONSE = "utter_try_again_shortly"
+
+
+def _apologising(original: Callable[..., Any]) -> Callable[..., Any]:
+    async def run(self: Any, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> List[Any]:
+        from rasa.core.actions.action import ActionExecutionRejection, create_bot_utterance
+        from rasa.shared.exceptions import RasaException
+
+        try:
+            return await original(self, output_channel, nlg, tracker, domain)
+        except ActionExecutionRejection:
+            raise
+        except RasaException as error:
+            logger.error("custom action %s failed (%s): the user was asked to try again shortly", self.name(), error)
+            response = await nlg.generate(TRY_AGAIN_RESPONSE, tracker, output_channel.name())
+            return [create_bot_utterance(response)] if response else []
+
+    return run
+
+
+# ------------------------------------------------- 4. action result validation
 @lru_cache(maxsize=1)
 def _action_result_validator() -> Any:
     from rasa.core.actions.action import RemoteAction
@@ -79,101 +166,14 @@ def validate_action_result(result: Dict[str, Any]) -> bool:
     return True
 
 
-_event_classes: Dict[str, Any] = {}
+def _validating_once(original: Callable[..., bool]) -> Callable[..., bool]:
+    def _validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
+        return validate_action_result(result)
+
+    return _validate_action_result
 
 
-def resolve_event_type(type_name: str, default: Any = None) -> Any:
-    """`Event.resolve_by_type`, remembering the classes it found.
-
-    A name not seen yet is looked up as Rasa does (its first subclass with
-    that `type_name`), so events defined after start-up still resolve.
-    """
-    cls = _event_classes.get(type_name)
-    if cls is None:
-        import rasa.shared.utils.common
-        from rasa.shared.core.events import Event
-
-        for candidate in rasa.shared.utils.common.all_subclasses(Event):
-            if candidate.type_name == type_name:
-                cls = _event_classes[type_name] = candidate
-                break
-    if cls is not None:
-        return cls
-    if type_name == "topic":
-        return None  # as Rasa: old TopicSet events
-    if default is not None:
-        return default
-    raise ValueError(f"Unknown event name '{type_name}'.")
-
-
-#: Intents Rasa handles although the conversation is paused.
-INTENTS_THROUGH_PAUSE = frozenset({"restart", "cancel"})
-
-
-def should_handle_message(tracker: Any) -> bool:
-    """`MessageProcessor._should_handle_message`, letting `cancel` through a pause."""
-    if not tracker.is_paused():
-        return True
-    latest = tracker.latest_message
-    return latest is not None and latest.intent.get("name") in INTENTS_THROUGH_PAUSE
-
-
-#: Where a message's metadata lists the kinds of secrets hidden from it ("bank_card", …).
-REDACTED_KEY = "okpay_redacted"
-#: Metadata keys our channels set, never text a user typed (bot.runtime.message_guard, bot.channels).
-CHANNEL_SET_KEYS = ("request_id", "redelivery", "message_kind", REDACTED_KEY)
-#: "/affirm", "/EXTERNAL_unsupported_message", "/faq/fees@0.9": a button or a channel speaks, not the user.
-_INTENT_COMMAND = re.compile(r"/[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)?(?:@[0-9.]+)?")
-
-
-def redact_user_message(message: Any) -> None:
-    """Hides the secrets in an incoming `UserMessage`'s text (and parse data) and metadata, listing their kinds there.
-
-    The metadata becomes a new dict: the caller's is not changed. Intent commands and empty texts keep their text;
-    their metadata is redacted all the same.
-    """
-    kinds: list = []
-    text = message.text
-    if isinstance(text, str) and not _INTENT_COMMAND.fullmatch(text):
-        redaction = redact(text)
-        if redaction.found:
-            kinds += redaction.kinds
-            message.text = redaction.text
-            if isinstance(message.parse_data, dict) and "text" in message.parse_data:
-                message.parse_data = {**message.parse_data, "text": redaction.text}
-    metadata, metadata_kinds = message.metadata, ()
-    if isinstance(metadata, dict):
-        # Ids our channels set (a request id may be digits that pass the Luhn check) stay as they are:
-        # masked, two messages' ids would become the same and one could be taken for the other.
-        kept = {key: metadata[key] for key in CHANNEL_SET_KEYS if key in metadata}
-        redacted, metadata_kinds = redact_values({k: v for k, v in metadata.items() if k not in kept})
-        metadata = {**redacted, **kept} if metadata_kinds else metadata
-    kinds = list(dict.fromkeys([*kinds, *metadata_kinds]))
-    if not kinds:
-        return
-    message.metadata = {**(metadata or {}), REDACTED_KEY: kinds}
-    logger.info("privacy: hid %s in a message of %s", ", ".join(kinds), message.sender_id)
-
-
-async def warn_about_secrets(processor: Any, message: Any, tracker: Any) -> None:
-    """Sends `utter_secret_warning` and records it on `tracker`, if secrets were hidden from `message`.
-
-    Only a `BotUttered` event is added, as when an agent speaks: the previous action stays `action_listen`.
-    """
-    from rasa.core.actions.action import create_bot_utterance
-
-    if not (message.metadata or {}).get(REDACTED_KEY):
-        return
-    output = message.output_channel
-    response = await processor.nlg.generate(SECRET_WARNING_RESPONSE, tracker, output.name())
-    if response is None:
-        logger.warning("privacy: %s is not in the domain; %s was not warned", SECRET_WARNING_RESPONSE, message.sender_id)
-        return
-    event = create_bot_utterance({**response, "utter_action": SECRET_WARNING_RESPONSE})
-    await output.send_response(tracker.sender_id, event.message())
-    tracker.update(event, processor.domain)
-
-
+# ------------------------------------------------- 5. recent history to actions
 #: How many of the latest user messages the action server sees the events of (and everything after the oldest).
 ACTION_HISTORY_USER_MESSAGES = 10
 
@@ -230,42 +230,35 @@ def _recent_history_only(original: Callable[..., Dict[str, Any]]) -> Callable[..
     return _action_call_format
 
 
-def _wrap_once(owner: Any, name: str, make_wrapper: Callable[[Any], Any]) -> None:
-    """Replaces `owner.<name>` by `make_wrapper(original)`, unless an earlier `apply()` did already."""
-    original = getattr(owner, name)
-    if getattr(original, "_okpay_patched", False):
-        return
-    wrapper = wraps(original)(make_wrapper(original))
-    wrapper._okpay_patched = True
-    setattr(owner, name, wrapper)
+# ----------------------------------------------------------------- applying
+def patches() -> List[Tuple[Any, str, Callable[[Any], Any]]]:
+    """Every patch: (Rasa's class, the method replaced, a function of the original giving its replacement)."""
+    from rasa.core.actions.action import RemoteAction
+    from rasa.core.processor import MessageProcessor
+
+    return [
+        (MessageProcessor, "log_message", _hiding_and_warning),
+        (MessageProcessor, "_should_handle_message", _letting_cancel_through),
+        (RemoteAction, "run", _apologising),
+        (RemoteAction, "_validate_action_result", _validating_once),
+        (RemoteAction, "_action_call_format", _recent_history_only),
+    ]
 
 
-def _redacting_init(original: Callable[..., None]) -> Callable[..., None]:
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
-        redact_user_message(self)
-
-    return __init__
-
-
-def _warning_after_logging(original: Callable[..., Any]) -> Callable[..., Any]:
-    async def _handle_message_with_tracker(self: Any, message: Any, tracker: Any) -> None:
-        await original(self, message, tracker)
-        await warn_about_secrets(self, message, tracker)
-
-    return _handle_message_with_tracker
+def original(owner: Any, name: str) -> Callable[..., Any]:
+    """Rasa's own `owner.<name>`, whether or not it is patched."""
+    function = owner.__dict__[name]
+    function = function.__func__ if isinstance(function, staticmethod) else function
+    return getattr(function, "__wrapped__", function)
 
 
 def apply() -> None:
-    from rasa.core.actions.action import RemoteAction
-    from rasa.core.channels.channel import UserMessage
-    from rasa.core.processor import MessageProcessor
-    from rasa.shared.core.events import Event
-
-    MessageProcessor._should_handle_message = staticmethod(should_handle_message)  # type: ignore[assignment]
-    _wrap_once(UserMessage, "__init__", _redacting_init)
-    _wrap_once(MessageProcessor, "_handle_message_with_tracker", _warning_after_logging)
-    _wrap_once(RemoteAction, "_action_call_format", _recent_history_only)
-
-    RemoteAction._validate_action_result = staticmethod(validate_action_result)  # type: ignore[assignment]
-    Event.resolve_by_type = staticmethod(resolve_event_type)  # type: ignore[assignment]
+    """Replaces the methods (once: a second call changes nothing)."""
+    for owner, name, make_replacement in patches():
+        current = owner.__dict__[name]
+        if getattr(getattr(current, "__func__", current), "_okpay_patched", False):
+            continue
+        rasas = original(owner, name)
+        replacement = wraps(rasas)(make_replacement(rasas))  # __wrapped__: Rasa's, for the pins and `original`
+        replacement._okpay_patched = True
+        setattr(owner, name, staticmethod(replacement) if isinstance(current, staticmethod) else replacement)

@@ -1,7 +1,7 @@
 import pytest
 from jsonschema import ValidationError
 
-from bot.rasa_patches import apply, resolve_event_type, validate_action_result
+from bot.rasa_patches import apply, validate_action_result
 
 
 def test_a_valid_action_response_passes():
@@ -24,33 +24,6 @@ def test_apply_replaces_rasas_validation():
     assert action._validate_action_result({"events": []}) is True
     with pytest.raises(ValidationError):
         action._validate_action_result({"events": [{"event": "no_such_event"}]})
-
-
-def test_event_types_resolve_like_rasa():
-    from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
-
-    assert resolve_event_type("user") is UserUttered
-    assert resolve_event_type("slot") is SlotSet
-    assert resolve_event_type("action") is ActionExecuted
-    assert resolve_event_type("user") is UserUttered  # from memory the second time
-
-
-def test_unknown_event_types_behave_like_rasa():
-    from rasa.shared.core.events import SlotSet
-
-    assert resolve_event_type("topic") is None
-    assert resolve_event_type("no_such_event", default=SlotSet) is SlotSet
-    with pytest.raises(ValueError, match="Unknown event name"):
-        resolve_event_type("no_such_event")
-
-
-def test_events_deserialise_after_apply():
-    from rasa.shared.core.events import Event, UserUttered
-
-    apply()
-    event = Event.from_parameters({"event": "user", "text": "你好", "parse_data": {"intent": {"name": "greet"}}})
-    assert isinstance(event, UserUttered) and event.text == "你好"
-
 
 
 class _PausedTracker:

@@ -235,17 +235,31 @@ def disabled_blueprint(channel: str, missing: Sequence[str]) -> Blueprint:
     return blueprint
 
 
-def hiding_secrets(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[UserMessage], Awaitable[Any]]:
-    """`on_new_message`, with the secrets of every message hidden before Rasa sees it.
+def serving_agent(blueprint: Blueprint) -> Any:
+    """The Rasa agent of the app `blueprint` is registered on, or None (not registered, or an app without one)."""
+    if not blueprint.registered:
+        return None
+    return next((app.ctx.agent for app in blueprint.apps if getattr(app.ctx, "agent", None) is not None), None)
 
-    Each of our channels wraps the handler Rasa gives it, so Rasa's own `rasa run` with our credentials.yml
-    stores, parses and logs only "[已隐藏]" too (`bot.rasa_patches.redact_user_message`; our server also
-    hides them in `UserMessage` itself, for Rasa's channels such as `rasa shell`'s). Hiding twice changes nothing.
+
+def guarded_turns(on_new_message: Callable[[UserMessage], Awaitable[Any]], blueprint: Blueprint
+                  ) -> Callable[[UserMessage], Awaitable[Any]]:
+    """The handler a channel gives its messages to: their secrets hidden, then one guarded turn.
+
+    Each of our channels wraps the handler Rasa gives it (`on_new_message`, which calls `Agent.handle_message`),
+    so Rasa's own `rasa run` with our credentials.yml behaves as our server: the message's secrets are hidden
+    before Rasa parses, stores or logs it (`bot.privacy.user_messages`), and the turn runs under
+    `bot.runtime.message_guard` (fail closed without the lock, retry when the tracker store drops, no second run
+    of a re-sent message). An app without a Rasa agent (a channel's own tests) gets `on_new_message` itself.
     """
-    from bot.rasa_patches import redact_user_message
+    from bot.privacy.user_messages import redact_user_message
+    from bot.runtime import message_guard
 
     async def handler(message: UserMessage) -> Any:
         redact_user_message(message)
-        return await on_new_message(message)
+        agent = serving_agent(blueprint)
+        if agent is None:
+            return await on_new_message(message)
+        return await message_guard.handle_message(agent, message)
 
     return handler

@@ -44,7 +44,7 @@ from bot.channels.common import (
     ChannelLimits,
     channel_messages,
     conversation_id,
-    hiding_secrets,
+    guarded_turns,
     user_text,
     valid_user_id,
 )
@@ -117,8 +117,8 @@ class _TrustedCallerChannel:
     def _webhooks(self, name: str, on_new_message: OnNewMessage, collector: Callable[[], Any],
                   answer: Callable[[Any], HTTPResponse]) -> Blueprint:
         """GET / (health) and POST /webhook: checked, rate-limited, one turn, then `answer(collector)`."""
-        on_new_message = hiding_secrets(on_new_message)
         webhook = Blueprint(name, __name__)
+        on_new_message = guarded_turns(on_new_message, webhook)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

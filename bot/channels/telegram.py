@@ -41,7 +41,7 @@ from bot.channels.common import (
     conversation_id,
     describe_error,
     disabled_blueprint,
-    hiding_secrets,
+    guarded_turns,
     missing_settings,
     typed_choice,
     user_text,
@@ -98,13 +98,13 @@ class TelegramChannel(TelegramInput):
         return self._output
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        on_new_message = hiding_secrets(on_new_message)
         missing = missing_settings({"telegram_token": self.settings.telegram_token,
                                     "telegram_secret_token": self.settings.telegram_secret_token})
         output = None if missing else self.get_output_channel()
         if output is None:
             return disabled_blueprint(CHANNEL, missing or ["OKPAY_TELEGRAM_TOKEN"])
         blueprint = Blueprint("telegram_webhook")
+        on_new_message = guarded_turns(on_new_message, blueprint)
 
         @blueprint.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

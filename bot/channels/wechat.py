@@ -102,7 +102,6 @@ class WeChatInput(InputChannel):
         return None if self._missing() else WeChatOutput(self.sender())
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        on_new_message = common.hiding_secrets(on_new_message)
         missing = self._missing()
         if not missing and self.settings.wechat_aes_key:
             try:
@@ -115,6 +114,7 @@ class WeChatInput(InputChannel):
             return common.disabled_blueprint(CHANNEL, missing)
 
         blueprint = Blueprint("wechat_webhook", url_prefix=None)
+        on_new_message = common.guarded_turns(on_new_message, blueprint)
 
         async def verify(request: Request) -> HTTPResponse:
             if not self._signed(request):

@@ -33,7 +33,7 @@ from bot.channels.common import (
     channel_messages,
     conversation_events,
     disabled_blueprint,
-    hiding_secrets,
+    guarded_turns,
     missing_settings,
     user_text,
 )
@@ -165,7 +165,6 @@ class WidgetInput(InputChannel):
         return WidgetOutput(manager)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        on_new_message = hiding_secrets(on_new_message)
         if not self.jwt_secret:
             return disabled_blueprint("widget", missing_settings({"widget_jwt_secret": ""}))
         if secret_problem(self.jwt_secret):
@@ -178,6 +177,7 @@ class WidgetInput(InputChannel):
         )
         self.sio = sio
         blueprint = _WidgetBlueprint(self, sio, SOCKET_PATH, "widget_socketio")
+        on_new_message = guarded_turns(on_new_message, blueprint)
         output = WidgetOutput(sio)
 
         @sio.on("connect", namespace=NAMESPACE)

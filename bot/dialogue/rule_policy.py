@@ -19,6 +19,9 @@ policy name (events, `rasa test`). Rasa's recipe validator looks for its own
 class exactly: it would warn that no rule policy is configured, and skip the
 check of the rule policy's settings against the domain; this class runs that
 check when it trains, and the warning is filtered below.
+
+Loading it also applies `bot.rasa_patches` (see there), so every Rasa command
+that loads the model gets them.
 """
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot import rasa_patches
 from bot.runtime.incremental_tracker import IncrementalTracker
 
 warnings.filterwarnings("ignore", message="'RulePolicy' is not included in the model's policy configuration")
@@ -60,6 +64,9 @@ class RulePolicy(rule_policy.RulePolicy):
     def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
                  execution_context: ExecutionContext, *args: Any, **kwargs: Any) -> None:
         super().__init__(config, model_storage, resource, execution_context, *args, **kwargs)
+        # Every command that loads the model loads this policy: `rasa run`, `rasa shell`, `rasa test`,
+        # `rasa interactive`, ours. The changes to Rasa that have no plug-in point come with it.
+        rasa_patches.apply()
         self._training = False
         self._states_needed: int | None = None
 

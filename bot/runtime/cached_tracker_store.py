@@ -44,10 +44,12 @@ from typing import Any, Dict, Iterator, List, Tuple
 
 import sqlalchemy as sa
 import sqlalchemy.orm  # noqa: F401 - sa.orm.session
-from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event, SessionStarted, deserialise_events
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot import rasa_patches
+from bot.runtime.event_reading import event_from_dict, events_from_dicts
 from bot.runtime.incremental_tracker import IncrementalTracker
 from bot.runtime.turn_scope import hold_of
 
@@ -73,7 +75,7 @@ class _Kept:
 
 def _as_rasa_dict(data: Dict[str, Any]) -> Dict[str, Any]:
     """A stored event as Rasa's API shows it (read back into an event); as stored if Rasa cannot read it."""
-    event = Event.from_parameters(data)
+    event = event_from_dict(data)
     return event.as_dict() if event is not None else data
 
 
@@ -88,25 +90,33 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     """`SQLTrackerStore` that keeps the trackers it served and reads only the rows stored since."""
 
     def __init__(self, *args: Any, cache_size: int = 128, **kwargs: Any) -> None:
+        rasa_patches.apply()  # the store is loaded by every command that serves: `rasa run`, `rasa shell`, ours
         super().__init__(*args, **kwargs)
         #: Conversations kept, the most recently used last.
         self.cache_size = int(cache_size)
         self._kept: OrderedDict[str, _Kept] = OrderedDict()
-        if self.engine.dialect.name == "sqlite":
-            self._keep_sqlite_connections()
+        self._reconnect_engine()
 
-    def _keep_sqlite_connections(self) -> None:
-        """Pooled SQLite connections, in write-ahead-log mode.
+    def _reconnect_engine(self) -> None:
+        """Rasa's engine (created, with its tables, by `SQLTrackerStore`), made again with our connection settings.
 
-        SQLAlchemy 1.4 opens a new SQLite connection for every session by default, and SQLite's default journal
-        rewrites the file at each commit: together half of a turn's time in the store. A kept connection in WAL
-        mode commits in a third of the time, as durably (`synchronous=FULL`). Connections are used by one thread
-        at a time (the pool's checkout), so they may move between threads.
+        Every dialect: `pool_pre_ping`, so that after PostgreSQL restarts the pool notices its dead connections
+        and reconnects, instead of failing the next turns one by one.
+
+        SQLite: pooled connections in write-ahead-log mode. SQLAlchemy 1.4 opens a new SQLite connection for
+        every session by default, and SQLite's default journal rewrites the file at each commit: together half
+        of a turn's time in the store. A kept connection in WAL mode commits in a third of the time, as durably
+        (`synchronous=FULL`). Connections are used by one thread at a time (the pool's checkout), so they may
+        move between threads.
         """
         url = self.engine.url
         self.engine.dispose()
-        self.engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, connect_args={"check_same_thread": False})
-        sa.event.listen(self.engine, "connect", _write_ahead_log)
+        if url.get_backend_name() == "sqlite":
+            self.engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_pre_ping=True,
+                                           connect_args={"check_same_thread": False})
+            sa.event.listen(self.engine, "connect", _write_ahead_log)
+        else:
+            self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
     def init_tracker(self, sender_id: str) -> DialogueStateTracker:
@@ -135,7 +145,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             if kept is not None and kept.current():
                 rows = self._rows_after(session, sender_id, kept.last_id)
                 # Our own rows come first: the conversation's lock was ours until they were committed.
-                events = deserialise_events([json.loads(row.data) for row in rows[kept.own_rows:]])
+                events = events_from_dicts(json.loads(row.data) for row in rows[kept.own_rows:])
                 if len(rows) < kept.own_rows or any(isinstance(event, SessionStarted) for event in events):
                     kept = None  # rows deleted, or another replica started a new session: read it whole
                 else:
@@ -150,7 +160,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         if not self.domain or not rows:
             self._kept.pop(sender_id, None)
             return None
-        tracker = IncrementalTracker.from_dict(sender_id, [json.loads(row.data) for row in rows], self.domain.slots)
+        tracker = IncrementalTracker.from_events(sender_id, events_from_dicts(json.loads(row.data) for row in rows),
+                                                 self.domain.slots, self.max_event_history)
         if kept is None or kept.current():
             # Not while a turn changes the kept tracker: its save keeps it.
             self._keep(sender_id, _Kept(tracker, max(row.id for row in rows), len(tracker.events), read_under=hold))

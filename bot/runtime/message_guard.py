@@ -16,6 +16,11 @@
   sent again instead of running the turn twice. The balancer's request id
   (`X-Request-Id`, kept in the message's metadata by the REST channels)
   tells it is the same message; only such messages cost this extra read.
+
+Our channels hand every message here instead of to `Agent.handle_message`
+(Rasa's handler, which this follows: pinned in `tests/runtime/test_rasa_pins.py`),
+so Rasa's own `rasa run` with our credentials.yml behaves the same; Rasa's own
+channels (`rasa shell`'s) get Rasa's handler.
 """
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ from rasa.core.lock_store import LockError
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.rasa_patches import recent_events
+from bot.runtime.tracker_store import make_loud
 from bot.runtime.turn_scope import holding
 
 logger = logging.getLogger(__name__)
@@ -142,10 +148,14 @@ async def process_with_retries(agent: Any, message: UserMessage, pauses: Sequenc
 
 async def handle_message(agent: Any, message: UserMessage, pauses: Sequence[float] = RETRY_PAUSES_S
                          ) -> List[Dict[str, Any]] | None:
-    """`Agent.handle_message`, failing closed when the conversation cannot be locked."""
+    """`Agent.handle_message`, failing closed when the conversation cannot be locked.
+
+    Our channels hand every message here instead of to Rasa's handler (`bot.channels.common.guarded_turns`).
+    """
     if not agent.is_ready():
         logger.info("Ignoring message as there is no agent to handle it.")
         return None
+    make_loud(agent)
     lock = agent.lock_store.lock(message.sender_id)
     try:
         await lock.__aenter__()
@@ -167,13 +177,3 @@ async def handle_message(agent: Any, message: UserMessage, pauses: Sequence[floa
         raise
     await lock.__aexit__(None, None, None)
     return result
-
-
-def install() -> None:
-    """Makes Rasa's `Agent.handle_message` this module's."""
-    from rasa.core.agent import Agent
-
-    async def guarded(self: Any, message: UserMessage) -> List[Dict[str, Any]] | None:
-        return await handle_message(self, message)
-
-    Agent.handle_message = guarded  # type: ignore[method-assign]

@@ -1,4 +1,5 @@
-"""`GET /ready` on the Rasa server: the model is loaded and the stores answer.
+"""Whether a Rasa process is ready: the model is loaded and the stores answer (served at `GET /ready` by
+`bot.channels.service`).
 
 `GET /` (Rasa's own) only says the process is up. A load balancer or an
 orchestrator should send traffic to a replica only once `/ready` answers 200;
@@ -8,10 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any, Dict
-
-from sanic import Sanic
-from sanic.request import Request
-from sanic.response import HTTPResponse, json
 
 
 def _ping_sql(engine: Any) -> None:
@@ -44,34 +41,3 @@ async def readiness(agent: Any) -> Dict[str, str]:
         except Exception as error:  # noqa: BLE001
             checks["lock_store"] = type(error).__name__
     return checks
-
-
-#: Set by the public load balancer (bot/deploy/nginx.py) on `/ready`: the internet learns ready or not,
-#: never which store failed or with which error.
-PUBLIC_HEADER = "X-OKPay-Public"
-
-
-def add_ready_route(app: Sanic) -> None:
-    async def ready(request: Request) -> HTTPResponse:
-        checks = await readiness(getattr(request.app.ctx, "agent", None))
-        ok = all(state == "ok" for state in checks.values())
-        body = {"status": "ready" if ok else "not_ready"}
-        if not request.headers.get(PUBLIC_HEADER):
-            body["checks"] = checks
-        return json(body, status=200 if ok else 503)
-
-    app.add_route(ready, "/ready", methods=["GET"], name="okpay_ready")
-
-
-def install() -> None:
-    """Adds `/ready` to every app `rasa run` configures."""
-    import rasa.core.run
-
-    original = rasa.core.run.configure_app
-
-    def configure_app(*args: Any, **kwargs: Any) -> Sanic:
-        app = original(*args, **kwargs)
-        add_ready_route(app)
-        return app
-
-    rasa.core.run.configure_app = configure_app

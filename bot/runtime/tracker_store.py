@@ -1,21 +1,24 @@
-"""Rasa's tracker store, made to fail loudly, with connections checked before use.
+"""Rasa's tracker store, made to fail loudly.
 
 Rasa wraps every tracker store in a `FailSafeTrackerStore` that, when the
 database fails, logs the error and carries on in memory: `retrieve` answers
 "no such conversation" and `save` keeps the turn in this process only. After a
 PostgreSQL restart that made a user's answer to the ticket form start a new
 conversation (a guide instead of the ticket) whose turn never reached the
-database. Here the error reaches `bot.runtime.message_guard`, which runs the
-turn again once the store is back or tells the user honestly.
+database. Here the wrapper's error callback (a parameter of its constructor,
+which `Agent` leaves empty) lets the error through, so it reaches
+`bot.runtime.message_guard`, which runs the turn again once the store is back
+or tells the user honestly, and Rasa's HTTP API answers with an error instead
+of an empty conversation.
 
-Without `pool_pre_ping`, every pooled connection is dead after PostgreSQL
-restarts and the next turns fail one by one; with it, SQLAlchemy notices and
-reconnects.
+Set on the agent when the server starts (`bot.channels.service`) and again
+before each message our channels hand over (a model loaded later keeps the
+agent's store, but a test may build its own agent).
 """
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
@@ -33,24 +36,10 @@ def fail_safe_store(store: Any) -> Any:
     return FailSafeTrackerStore(store, on_tracker_store_error=fail_loudly)
 
 
-def install() -> None:
-    import rasa.core.tracker_store as tracker_store
-    from rasa.core.agent import Agent
+def make_loud(agent: Any) -> None:
+    """Makes the agent's tracker store let its errors through (see the module's docstring)."""
+    from rasa.core.tracker_store import FailSafeTrackerStore
 
-    original = tracker_store.create_engine_kwargs
-
-    def create_engine_kwargs(url: Any) -> Dict[str, Any]:
-        kwargs = original(url)
-        kwargs["pool_pre_ping"] = True
-        return kwargs
-
-    tracker_store.create_engine_kwargs = create_engine_kwargs
-
-    def create_tracker_store(store: Any, domain: Any) -> Any:
-        if store is None:
-            store = tracker_store.InMemoryTrackerStore(domain)
-        else:
-            store.domain = domain
-        return fail_safe_store(store)
-
-    Agent._create_tracker_store = staticmethod(create_tracker_store)  # type: ignore[method-assign]
+    store = getattr(agent, "tracker_store", None)
+    if isinstance(store, FailSafeTrackerStore) and getattr(store, "_on_tracker_store_error", None) is not fail_loudly:
+        store._on_tracker_store_error = fail_loudly

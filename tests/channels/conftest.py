@@ -14,12 +14,14 @@ from typing import Any, Callable, Coroutine, Dict, Iterator, List, Sequence
 
 import pytest
 from rasa.core.channels.channel import InputChannel, UserMessage, register
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Sanic
 
 from bot.cli.serve import free_port
+from bot.runtime.lock_store import FastInMemoryLockStore
 
 Reply = Dict[str, Any]
 _app_names = itertools.count()
@@ -29,18 +31,26 @@ Sanic.test_mode = True
 
 
 class FakeAgent:
-    """Rasa's Agent as the channels see it: `handle_message` and `tracker_store`.
+    """Rasa's Agent as the channels see it: `tracker_store`, and what `bot.runtime.message_guard` uses of it
+    (`is_ready`, `lock_store`, `processor.handle_message`, `nlg`, `domain`), our channels' handler of every message.
 
     `script(text)` gives the bot messages for a user text (default: an echo);
     `delay_s` makes the bot slow, `fail` makes it raise.
     """
 
     def __init__(self) -> None:
-        self.tracker_store = InMemoryTrackerStore(Domain.empty())
+        self.domain = Domain.empty()
+        self.tracker_store = InMemoryTrackerStore(self.domain)
+        self.lock_store = FastInMemoryLockStore()
+        self.processor = self  # the guard hands the message to `processor.handle_message`
+        self.nlg = TemplatedNaturalLanguageGenerator({})
         self.received: List[UserMessage] = []
         self.script: Callable[[str], Sequence[Reply]] = lambda text: [{"text": f"echo: {text}"}]
         self.delay_s = 0.0
         self.fail = False
+
+    def is_ready(self) -> bool:
+        return True
 
     def texts(self) -> List[str]:
         return [message.text for message in self.received]

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import requests
 from rasa.core.channels.channel import InputChannel
 from rasa.core.channels.rest import RestInput
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 
 from bot.channels.common import (
     channel_user,
@@ -18,6 +20,7 @@ from bot.channels.common import (
     with_agent_name,
 )
 from bot.channels.replays import ReplayGuard
+from bot.runtime.lock_store import FastInMemoryLockStore
 
 BUTTONS = [{"title": "有用", "payload": "/affirm"}, {"title": "没用", "payload": "/deny"}]
 
@@ -169,28 +172,65 @@ def test_secrets_that_api_urls_carry_are_scrubbed_from_error_descriptions():
     assert describe_error(telegram) == "ConnectionError: https://api.telegram.org/bot12345:***/sendMessage unreachable"
 
 
-def test_every_channel_hands_rasa_its_messages_with_the_secrets_hidden():
-    """The channels wrap Rasa's handler (so `rasa run` hides secrets too); hiding twice changes nothing."""
-    import asyncio
+def _registered_blueprint(agent=None):
+    """A blueprint registered on a Sanic app of its own (with `agent` as its Rasa agent)."""
+    from sanic import Blueprint, Sanic
 
+    app = Sanic(f"guarded_turns_{next(_apps)}")
+    if agent is not None:
+        app.ctx.agent = agent
+    blueprint = Blueprint(f"guarded_{next(_apps)}")
+    app.blueprint(blueprint)
+    return blueprint
+
+
+_apps = itertools.count()
+
+
+def test_without_a_rasa_agent_the_message_goes_to_rasas_handler_with_its_secrets_hidden():
     from rasa.core.channels.channel import UserMessage
 
-    from bot.channels import common, rest, telegram, wechat, widget
-    from bot.channels.common import hiding_secrets
+    from bot.channels.common import guarded_turns
 
     received = []
 
     async def rasa_handler(message):
         received.append((message.text, dict(message.metadata or {})))
 
-    handler = hiding_secrets(hiding_secrets(rasa_handler))
-    message = UserMessage.__new__(UserMessage)  # as a channel builds it, before our server's patch could run
-    message.text, message.metadata, message.parse_data = "密码是abc12345，卡号6222020200112233445", {"request_id": "1"}, None
-    message.sender_id = "rest:u1"
+    blueprint = _registered_blueprint()
+    handler = guarded_turns(guarded_turns(rasa_handler, blueprint), blueprint)
+    message = UserMessage("密码是abc12345，卡号6222020200112233445", sender_id="rest:u1", metadata={"request_id": "1"})
     asyncio.run(handler(message))
     [(text, metadata)] = received
     assert "abc12345" not in text and "6222020200112233445" not in text and text.count("[已隐藏]") == 2
     assert set(metadata["okpay_redacted"]) == {"password", "bank_card"} and metadata["request_id"] == "1"
-    for module in (rest, telegram, wechat, widget):
-        assert "hiding_secrets(on_new_message)" in open(module.__file__, encoding="utf-8").read(), module.__name__
-    assert common.hiding_secrets is hiding_secrets
+
+
+def test_with_rasas_agent_the_turn_runs_under_the_guard_not_rasas_handler():
+    """The lock store is down: the guard refuses the turn and tells the user (Rasa's handler would raise)."""
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+    from rasa.core.lock_store import LockError
+
+    from bot.channels.common import guarded_turns
+    from tests.channels.conftest import FakeAgent
+
+    class DownLocks(FastInMemoryLockStore):
+        def issue_ticket(self, conversation_id, lock_lifetime=60):
+            raise LockError("Connection refused")
+
+    agent = FakeAgent()
+    agent.lock_store = DownLocks()
+    agent.nlg = TemplatedNaturalLanguageGenerator({"utter_service_busy": [{"text": "系统正忙"}]})
+    called = []
+
+    async def rasa_handler(message):
+        called.append(message)
+
+    output = CollectingOutputChannel()
+    handler = guarded_turns(rasa_handler, _registered_blueprint(agent))
+    asyncio.run(handler(UserMessage("卡号6222020200112233445", output, "rest:u1")))
+    assert called == [] and agent.received == []
+    assert [m["text"] for m in output.messages] == ["系统正忙"]
+    agent.lock_store = FastInMemoryLockStore()
+    asyncio.run(handler(UserMessage("卡号6222020200112233445", output, "rest:u1")))
+    assert agent.texts() == ["卡号[已隐藏]"] and called == []

@@ -25,7 +25,8 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, ConversationPaus
 from rasa.shared.data import TrainingType
 
 from bot.privacy import MASK, SECRET_WARNING_RESPONSE
-from bot.rasa_patches import REDACTED_KEY, apply, redact_user_message
+from bot.privacy.user_messages import REDACTED_KEY, redact_user_message
+from bot.rasa_patches import apply
 from tests.conftest import ROOT
 
 CARD = "6222021234567890128"
@@ -37,22 +38,29 @@ def patched():
 
 
 # ----------------------------------------------------------------- UserMessage
+def hidden(*args: Any, **kwargs: Any) -> UserMessage:
+    """A `UserMessage` as a channel (or the patched processor) hands it on: its secrets hidden."""
+    message = UserMessage(*args, **kwargs)
+    redact_user_message(message)
+    return message
+
+
 def test_a_user_message_is_redacted_when_it_is_built():
-    message = UserMessage(f"  我的卡号是{CARD}，密码是abc123  ", sender_id="u1", input_channel="widget")
+    message = hidden(f"  我的卡号是{CARD}，密码是abc123  ", sender_id="u1", input_channel="widget")
     assert message.text == f"我的卡号是{MASK}，密码是{MASK}"
     assert message.metadata == {REDACTED_KEY: ["bank_card", "password"]}
 
 
 def test_the_channels_metadata_is_kept_and_not_changed_in_place():
     metadata = {"message_kind": "text", "locale": "zh"}
-    message = UserMessage("验证码 123456", metadata=metadata)
+    message = hidden("验证码 123456", metadata=metadata)
     assert message.metadata == {"message_kind": "text", "locale": "zh", REDACTED_KEY: ["verification_code"]}
     assert metadata == {"message_kind": "text", "locale": "zh"}
 
 
 def test_given_parse_data_gets_the_masked_text_too():
     parse_data = {"text": "密码是abc123", "intent": {"name": "greet", "confidence": 1.0}, "entities": []}
-    message = UserMessage("密码是abc123", parse_data=parse_data)
+    message = hidden("密码是abc123", parse_data=parse_data)
     assert message.parse_data["text"] == f"密码是{MASK}"
     assert parse_data["text"] == "密码是abc123"
 
@@ -61,20 +69,20 @@ def test_given_parse_data_gets_the_masked_text_too():
                                   "你好", "我忘记密码了", "", None])
 def test_commands_empty_texts_and_ordinary_messages_are_untouched(text):
     metadata = {"message_kind": "image"}
-    message = UserMessage(text, metadata=metadata)
+    message = hidden(text, metadata=metadata)
     assert message.text == (text.strip() if text else text)
     assert message.metadata is metadata
 
 
 def test_a_command_with_a_secret_after_it_is_redacted():
-    message = UserMessage(f"/inform 卡号{CARD}")
+    message = hidden(f"/inform 卡号{CARD}")
     assert message.text == f"/inform 卡号{MASK}"
 
 
 def test_secrets_in_the_metadata_are_hidden_at_any_depth_and_listed_after_the_texts():
     metadata = {"message_kind": "text", "form": {"fields": [{"name": "card", "value": f"卡号 {CARD}"}]},
                 "note": "验证码 482913"}
-    message = UserMessage("密码是abc123", metadata=metadata)
+    message = hidden("密码是abc123", metadata=metadata)
     assert message.text == f"密码是{MASK}"
     assert message.metadata == {
         "message_kind": "text", "form": {"fields": [{"name": "card", "value": f"卡号 {MASK}"}]},
@@ -85,17 +93,24 @@ def test_secrets_in_the_metadata_are_hidden_at_any_depth_and_listed_after_the_te
 
 @pytest.mark.parametrize("text", ["/affirm", "你好", "", None])
 def test_the_metadata_of_commands_and_ordinary_messages_is_redacted_too(text):
-    message = UserMessage(text, metadata={"typed": f"我的卡 {CARD}"})
+    message = hidden(text, metadata={"typed": f"我的卡 {CARD}"})
     assert message.text == text
     assert message.metadata == {"typed": f"我的卡 {MASK}", REDACTED_KEY: ["bank_card"]}
 
 
 def test_apply_twice_wraps_once():
     apply()
-    first = UserMessage.__init__
+    first = MessageProcessor.log_message
     apply()
-    assert UserMessage.__init__ is first
-    assert UserMessage("密码是abc123").text == f"密码是{MASK}"
+    assert MessageProcessor.log_message is first
+    assert first.__wrapped__.__module__ == "rasa.core.processor"
+
+
+def test_hiding_twice_changes_nothing():
+    message = hidden(f"卡号{CARD}", metadata={"note": "验证码 482913"})
+    text, metadata = message.text, dict(message.metadata)
+    redact_user_message(message)
+    assert (message.text, message.metadata) == (text, metadata)
 
 
 def test_redact_user_message_works_on_any_message_like_object():
@@ -239,10 +254,6 @@ def test_secrets_in_the_metadata_never_reach_the_tracker_store_and_the_user_is_w
 
 def test_ids_our_channels_set_are_never_masked():
     """A WeChat MsgId may be digits that pass the Luhn check: masked, two messages would share one id."""
-    from rasa.core.channels.channel import UserMessage
-
-    from bot.rasa_patches import redact_user_message
-
     luhn_valid = "4111111111111111"
     message = UserMessage("你好", sender_id="wechat:o1", metadata={
         "request_id": f"wechat:o1:{luhn_valid}", "redelivery": False, "note": f"卡号 {luhn_valid}"})

@@ -1,4 +1,4 @@
-"""A custom action whose server is down answers politely; a rejection still passes through."""
+"""A custom action whose server is down answers politely; a rejection still passes through (`bot.rasa_patches`, 3)."""
 from __future__ import annotations
 
 import asyncio
@@ -12,7 +12,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.cli.serve import free_port
-from bot.runtime.action_fallback import run_or_apologise
+from bot.rasa_patches import apply
 from tests.aiohttp_thread import AiohttpThread
 from tests.runtime.conftest import RESPONSES
 
@@ -20,10 +20,11 @@ from tests.runtime.conftest import RESPONSES
 def run_action(url: str, small_domain) -> list:
     from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 
+    apply()
     action = RemoteAction("action_next_step", EndpointConfig(url))
     tracker = DialogueStateTracker("user-1", small_domain.slots)
     nlg = TemplatedNaturalLanguageGenerator(small_domain.responses)
-    return asyncio.run(run_or_apologise(action, CollectingOutputChannel(), nlg, tracker, small_domain))
+    return asyncio.run(action.run(CollectingOutputChannel(), nlg, tracker, small_domain))
 
 
 def test_an_unreachable_action_server_gets_the_user_a_polite_answer(small_domain):

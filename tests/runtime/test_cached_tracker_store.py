@@ -227,3 +227,35 @@ def test_within_one_hold_of_the_lock_the_rows_of_others_are_read_once(tmp_path, 
         run(cached.retrieve("u1"))  # a new hold: read
     assert len(queries) == 4
     assert dicts(first) == dicts(run(rasas.retrieve("u1")))
+
+
+def test_sqlite_connections_are_checked_before_use(tmp_path):
+    cached, _ = stores(tmp_path)
+    assert cached.engine.pool._pre_ping is True
+
+
+def test_after_postgresql_drops_its_connections_the_next_turn_reconnects(monkeypatch):
+    """The pooled connections die when PostgreSQL restarts: the pool notices (pre-ping) and opens new ones."""
+    from sqlalchemy import create_engine, text
+
+    from tests.postgres import POSTGRES_URL, postgres_schema
+
+    with postgres_schema() as url:
+        monkeypatch.setenv("POSTGRESQL_SCHEMA", url.rsplit("%3D", 1)[1])
+        store = CachedSQLTrackerStore(DOMAIN, dialect="postgresql", host="127.0.0.1", port=5432, db="test",
+                                      username="postgres", cache_size=0)
+        try:
+            assert store.engine.pool._pre_ping is True
+            assert store.engine.pool.size() == 50  # Rasa's settings for PostgreSQL kept (POSTGRESQL_POOL_SIZE)
+            turn(store, "u1", "你好")
+            with store.engine.connect() as connection:  # the pool's one connection, as the turns use it
+                pid = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+            admin = create_engine(POSTGRES_URL)
+            with admin.begin() as connection:
+                assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+            admin.dispose()
+            turn(store, "u1", "还在吗")
+            assert [e.get("text") for e in dicts(run(store.retrieve("u1"))) if e["event"] == "user"] == [
+                "你好", "还在吗"]
+        finally:
+            store.engine.dispose()

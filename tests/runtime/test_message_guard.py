@@ -88,17 +88,6 @@ def test_the_lock_is_given_back_even_when_processing_fails(make_agent):
     assert store.get_lock("user-1") is None
 
 
-def test_install_replaces_rasas_agent_handle_message(make_agent):
-    from rasa.core.agent import Agent
-
-    original = Agent.handle_message
-    try:
-        message_guard.install()
-        assert Agent.handle_message is not original
-    finally:
-        Agent.handle_message = original
-
-
 def test_a_turn_saved_before_the_connection_dropped_is_not_run_again(make_agent):
     """The commit went through but its acknowledgement did not: the stored answers are sent again."""
     from rasa.shared.core.events import BotUttered, UserUttered

@@ -1,12 +1,17 @@
-"""The Rasa functions our runtime follows or replaces, pinned to the source they were written for (Rasa 3.6.21).
+"""The Rasa functions our code replaces or follows, pinned to the source they were written for (Rasa 3.6.21).
 
-`bot/runtime/incremental_tracker.py` carries on Rasa's `applied_events`,
-`states_for_tracker_history` and `copy` step by step; `bot/dialogue/rule_policy.py`
-relies on how `RulePolicy` matches rules against states;
-`bot/runtime/cached_tracker_store.py` on how `SQLTrackerStore` reads and saves;
-`bot/rasa_patches.py` wraps `RemoteAction._action_call_format`. If an upgrade
-changes one of them, this test names it: read the new source, adapt our code,
-then update the hash here.
+Replaced: every method `bot/rasa_patches.py` patches (the test below checks
+that none is missing). Followed: `bot/runtime/incremental_tracker.py` carries
+on Rasa's `applied_events`, `states_for_tracker_history` and `copy` step by
+step; `bot/dialogue/rule_policy.py` relies on how `RulePolicy` matches rules
+against states; `bot/runtime/cached_tracker_store.py` on how `SQLTrackerStore`
+creates its engine, reads and saves; `bot/runtime/event_reading.py` reads
+events as `Event.from_parameters`; `bot/runtime/message_guard.py` does what
+`Agent.handle_message` does; `bot/runtime/tracker_store.py` sets the error
+callback of Rasa's `FailSafeTrackerStore`; `bot/channels/service.py` relies on
+how `register` mounts a channel's blueprint. If an upgrade changes one of
+them, this test names it: read the new source, adapt our code, then update
+the hash here.
 """
 from __future__ import annotations
 
@@ -15,14 +20,26 @@ import inspect
 
 import pytest
 import rasa
+import rasa.core.tracker_store
 from rasa.core.actions.action import RemoteAction
+from rasa.core.agent import Agent
+from rasa.core.channels import channel
 from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer
 from rasa.core.policies.rule_policy import RulePolicy
-from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
+from rasa.core.processor import MessageProcessor
+from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore, TrackerStore
+from rasa.shared.core import events
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot import rasa_patches
+
 PINNED = {
+    # replaced (bot/rasa_patches.py)
+    MessageProcessor.log_message: "f2f8ec66a291d83d",
+    MessageProcessor._should_handle_message: "e62818f15e2dd228",
+    RemoteAction.run: "ccabf6f1160d527a",
+    RemoteAction._validate_action_result: "f8cdb4be68123961",
     DialogueStateTracker.applied_events: "764d5065ea9997d6",
     DialogueStateTracker.generate_all_prior_trackers: "a1f6954347b52649",
     DialogueStateTracker.travel_back_in_time: "09d16f28f007492f",
@@ -35,6 +52,17 @@ PINNED = {
     RulePolicy._is_rule_applicable: "64a108b016b46e57",
     RulePolicy._predict: "f5182d8a10639e14",
     RemoteAction._action_call_format: "428795b944f22edb",
+    # followed
+    Agent.handle_message: "ba53507e4d5532a3",
+    Agent._create_tracker_store: "97499b594b45581b",
+    FailSafeTrackerStore.__init__: "a1d5d95d2f96830b",
+    FailSafeTrackerStore.on_tracker_store_error: "6faca7ba72b36da4",
+    FailSafeTrackerStore.on_tracker_store_retrieve_error: "162b49564c52ab49",
+    channel.register: "f6dc783f1ad3638e",
+    events.Event.from_parameters: "0cd3c87e5812d7ae",
+    events.deserialise_events: "38dfc592a4be4dec",
+    SQLTrackerStore.__init__: "64e704d159dfa35b",
+    rasa.core.tracker_store.create_engine_kwargs: "dff5f092362096da",
     SQLTrackerStore.save: "57165e46eab3de08",
     SQLTrackerStore._additional_events: "d22f99eb863acb07",
     SQLTrackerStore._event_query: "cd44f7901b860bfd",
@@ -55,3 +83,9 @@ def test_the_rasa_version_is_the_one_pinned():
 @pytest.mark.parametrize("function", list(PINNED), ids=lambda f: f.__qualname__)
 def test_the_source_followed_is_unchanged(function):
     assert source_hash(function) == PINNED[function], f"Rasa's {function.__qualname__} changed: see the docstring"
+
+
+def test_every_patch_is_pinned():
+    pinned = {inspect.unwrap(function) for function in PINNED}
+    for owner, name, _ in rasa_patches.patches():
+        assert rasa_patches.original(owner, name) in pinned, f"{owner.__name__}.{name} is patched but not pinned"

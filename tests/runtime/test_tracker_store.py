@@ -47,13 +47,25 @@ def test_a_working_store_is_read_and_written_through(tmp_path):
     assert [e.text for e in again.events if isinstance(e, UserUttered)] == ["你好"]
 
 
-def test_install_makes_every_agent_store_fail_loudly(monkeypatch):
-    monkeypatch.setattr(Agent, "_create_tracker_store", Agent._create_tracker_store)
-    import rasa.core.tracker_store as rasa_stores
+def test_an_agents_store_is_made_loud_once_and_rasas_wrapper_kept():
+    from rasa.core.tracker_store import FailSafeTrackerStore
 
-    monkeypatch.setattr(rasa_stores, "create_engine_kwargs", rasa_stores.create_engine_kwargs)
-    tracker_store.install()
-    store = Agent._create_tracker_store(BrokenStore(Domain.empty()), Domain.empty())
+    agent = Agent(domain=Domain.empty(), tracker_store=BrokenStore(Domain.empty()))
+    rasas = agent.tracker_store
+    assert isinstance(rasas, FailSafeTrackerStore)
+    assert asyncio.run(rasas.retrieve("u1")) is None  # Rasa's default: the error is swallowed
+    tracker_store.make_loud(agent)
+    tracker_store.make_loud(agent)
+    assert agent.tracker_store is rasas and agent.processor is None or agent.processor.tracker_store is rasas
     with pytest.raises(OperationalError):
-        asyncio.run(store.retrieve("u1"))
-    assert rasa_stores.create_engine_kwargs("postgresql://x@127.0.0.1/db")["pool_pre_ping"] is True
+        asyncio.run(agent.tracker_store.retrieve("u1"))
+    with pytest.raises(OperationalError):
+        asyncio.run(agent.tracker_store.save(DialogueStateTracker.from_events("u1", [UserUttered("你好")])))
+
+
+def test_an_agent_without_rasas_wrapper_is_left_alone():
+    from types import SimpleNamespace
+
+    agent = SimpleNamespace(tracker_store=BrokenStore(Domain.empty()))
+    tracker_store.make_loud(agent)
+    assert not hasattr(agent.tracker_store, "_on_tracker_store_error")
