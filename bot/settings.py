@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     action_secret: str = ""
     #: SQLite file of the tracker store, relative to the project root.
     tracker_db: Path = Path("var/okpay.db")
+    #: The event stream's URL (bot/stream: every event Rasa stores, for the console's live view): sqlite:///… or
+    #: redis://…. Empty: `event_stream.db` beside `tracker_db` (embedded), `redis_url` (replicated).
+    event_stream: str = ""
     models_dir: Path = Path("bot/models")
     log_dir: Path = Path("var/log")
     #: TensorFlow threads per Rasa process. Our models are small: one thread
@@ -235,6 +238,15 @@ class Settings(BaseSettings):
     def conversations_url(self) -> str:
         """Where Rasa stores the conversations: the SQLite file `tracker_db` (embedded) or `tracker_url` (replicated)."""
         return self.tracker_url if self.replicated else f"sqlite:///{self.resolve(self.tracker_db)}"
+
+    @property
+    def event_stream_url(self) -> str:
+        """Where Rasa's event broker writes and the console reads (bot/stream)."""
+        if self.event_stream:
+            return self.event_stream
+        if self.replicated:
+            return self.redis_url
+        return f"sqlite:///{self.resolve(self.tracker_db).parent / 'event_stream.db'}"
 
     @property
     def rasa_url(self) -> str:

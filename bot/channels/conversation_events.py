@@ -1,4 +1,5 @@
-"""A conversation's events newer than those a service of ours already has: the console's transcript.
+"""A conversation's events newer than those a service of ours already has (the console's transcript), and an
+agent's typing shown to the user.
 
 Rasa's HTTP API answers a conversation with all its events every time, and
 the console asked for the whole conversation of every open ticket every two
@@ -44,6 +45,16 @@ async def events_after(store: Any, conversation: str, after: int) -> Tuple[List[
     return events[:PAGE], total
 
 
+def _typing_output(channels: List[Any], conversation: str) -> Any:
+    """The output channel that can show an agent typing to `conversation` (its channel's prefix), or None."""
+    channel_name = conversation.split(":", 1)[0]
+    for channel in channels:
+        if channel.name() == channel_name:
+            output = channel.get_output_channel()
+            return output if hasattr(output, "agent_typing") else None
+    return None
+
+
 class ConversationEventsInput(InputChannel):
     """Not a channel users write to: a read-only route for the console, authorised like Rasa's API."""
 
@@ -66,5 +77,17 @@ class ConversationEventsInput(InputChannel):
                 return response.json({"error": "after must be -1 or more"}, status=400)
             events, total = await events_after(request.app.ctx.agent.tracker_store, conversation_id, after)
             return response.json({"events": events, "after": after, "total": total})
+
+        @blueprint.route("/conversations/<conversation_id:path>/typing", methods=["POST"])
+        async def agent_typing(request: Request, conversation_id: str) -> HTTPResponse:
+            """An agent is writing to the user: the user's channel shows it, if it can (the widget does)."""
+            if not is_admin_token(request.headers.get("Authorization"), get_settings().rasa_token):
+                return response.json({"error": "unauthorized"}, status=401)
+            body = request.json if isinstance(request.json, dict) else {}
+            output = _typing_output(getattr(request.app.ctx, "input_channels", []), conversation_id)
+            if output is None:
+                return response.json({"shown": False})
+            await output.agent_typing(conversation_id, bool(body.get("typing", True)))
+            return response.json({"shown": True})
 
         return blueprint

@@ -72,6 +72,10 @@ class WidgetOutput(OutputChannel):
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self._emit(recipient_id, {"text": text}, **kwargs)
 
+    async def agent_typing(self, recipient_id: str, typing: bool) -> None:
+        """Shows (or hides) "客服正在输入…" in the user's widget while an agent writes in the console."""
+        await self.emitter.emit("agent_typing", {"typing": bool(typing)}, room=recipient_id, namespace=NAMESPACE)
+
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
     ) -> None:

@@ -100,6 +100,7 @@ def child_environment(settings: Settings, token: str, action_secret: str = "") -
         {
             "SANIC_HOST": settings.action_host,  # `rasa run actions` has no host option
             "OKPAY_ACTION_ENDPOINT_URL": settings.action_endpoint_url,
+            "OKPAY_EVENT_STREAM_URL": settings.event_stream_url,
             "OKPAY_RASA_TOKEN": token,
             "OKPAY_ACTION_SECRET": action_secret or settings.action_secret,
             "TF_INTER_OP_PARALLELISM_THREADS": str(settings.tf_threads),

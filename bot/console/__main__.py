@@ -9,6 +9,7 @@ from aiohttp import web
 from bot.console.app import create_app
 from bot.console.rasa_client import RasaClient
 from bot.settings import get_settings
+from bot.stream.feed import EventFeed
 from bot.tickets.database import get_database
 from bot.tickets.migrate import upgrade
 
@@ -17,7 +18,8 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = get_settings()
     upgrade(settings.ticket_database_url)
-    app = create_app(settings, get_database(), RasaClient(settings.rasa_url, settings.rasa_token))
+    app = create_app(settings, get_database(), RasaClient(settings.rasa_url, settings.rasa_token),
+                     feed=EventFeed(settings.event_stream_url))
     web.run_app(app, host=settings.console_host, port=settings.console_port, print=None, access_log=None)
     return 0
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.console import access, passwords, security, sessions
 from bot.console.access import Rule, declare
+from bot.console.live import LiveHub
 from bot.console.login_limit import LimiterUnavailable, LoginLimiter, TooManyAttempts
 from bot.console.rasa_client import NotDelivered, RasaClient, RasaUnavailable
 from bot.console.serialize import agent_json, contacts_visible, masked_transcript, ticket_json
@@ -23,6 +24,7 @@ from bot.console.transcript import TicketConversation, ticket_conversation, tran
 from bot.content.catalog import CONTENT_DIR
 from bot.privacy import Redaction, redact
 from bot.settings import Settings
+from bot.stream.feed import EventFeed
 from bot.tickets import store
 from bot.tickets.database import Database, StoreUnavailable
 from bot.tickets.models import ASSIGNED, AWAY, ONLINE, OPEN, QUEUES, SENIOR_QUEUE, Agent, Ticket, utcnow
@@ -166,8 +168,10 @@ async def _message_text(request: web.Request, key: str) -> Redaction:
 class Console:
     """The app's state: settings, the ticket database, the Rasa client, the sign-in throttle."""
 
-    def __init__(self, settings: Settings, database: Database, rasa: RasaClient, login_limiter: LoginLimiter):
+    def __init__(self, settings: Settings, database: Database, rasa: RasaClient, login_limiter: LoginLimiter,
+                 feed: EventFeed | None = None):
         self.settings, self.database, self.rasa, self.login_limiter = settings, database, rasa, login_limiter
+        self.live = LiveHub(self, feed)
         self.templates = jinja2.Environment(
             loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True
         )
@@ -180,6 +184,17 @@ class Console:
                 return work(session)
 
         return await asyncio.get_running_loop().run_in_executor(None, run)
+
+    async def signed_in(self, token: str) -> bool:
+        """Whether the session of `token` is still valid (a live page asks now and then)."""
+        return await self.db(lambda session: sessions.agent_for_token(session, token) is not None)
+
+    async def changed(self, number: str | None = None, queue: bool = True) -> None:
+        """Tells the open pages that ticket `number` (and the queue) changed."""
+        if number is not None:
+            await self.live.ticket_changed([number])
+        if queue:
+            self.live.tell_everyone("queue")
 
     def page(self, name: str, **context: Any) -> web.Response:
         html = self.templates.get_template(name).render(**context)
@@ -238,6 +253,8 @@ class Console:
             sessions.end_session(session, token or "")
 
         await self.db(sign_out)
+        self.live.signed_out(token or "")
+        self.live.tell_everyone("agents")
         response = web.json_response({"ok": True})
         response.del_cookie(sessions.COOKIE, path="/")
         response.del_cookie(security.CSRF_COOKIE, path="/")
@@ -258,7 +275,9 @@ class Console:
             agent.presence, agent.last_seen_at = status, utcnow()
             return agent_json(agent)
 
-        return web.json_response({"agent": await self.db(set_presence)})
+        agent = await self.db(set_presence)
+        self.live.tell_everyone("agents")
+        return web.json_response({"agent": agent})
 
     # --------------------------------------------------------------- queue API
     async def queue(self, request: web.Request) -> web.Response:
@@ -348,6 +367,7 @@ class Console:
             return ticket_json(ticket, utcnow(), full=True, viewer=request["agent"]), ticket.conversation_id, ticket.channel
 
         data, conversation, channel = await self.db(work)
+        await self.changed(number)
         me = request["agent"]
         delivered = await self._deliver(self.rasa.introduce_agent(conversation, me["display_name"], me["agent_number"],
                                                                    channel))
@@ -374,6 +394,23 @@ class Console:
             raise ApiError(502, "rasa_unavailable") from error
         return web.json_response({"ok": True, "redacted": list(message.kinds)})
 
+    async def typing(self, request: web.Request) -> web.Response:
+        """The handling agent is writing a reply: the user sees "客服正在输入…" where the channel can show it."""
+        number = request.match_info["number"]
+        typing = (await _json_body(request)).get("typing", True) is not False
+
+        def check(session: Session) -> str:
+            ticket = self._ticket(session, number)
+            store.require_handler(ticket, self._agent(session, request))
+            return ticket.conversation_id
+
+        conversation = await self.db(check)
+        try:
+            shown = await self.rasa.agent_typing(conversation, typing)
+        except RasaUnavailable:
+            shown = False  # only a hint: the reply itself reports a failure
+        return web.json_response({"shown": shown})
+
     async def note(self, request: web.Request) -> web.Response:
         number = request.match_info["number"]
         note = await _message_text(request, "body")
@@ -383,7 +420,9 @@ class Console:
             store.add_note(session, ticket, self._agent(session, request), note.text)
             return ticket_json(ticket, utcnow(), full=True, viewer=request["agent"])
 
-        return web.json_response({"ticket": await self.db(work), "redacted": list(note.kinds)})
+        data = await self.db(work)
+        await self.changed(number, queue=False)
+        return web.json_response({"ticket": data, "redacted": list(note.kinds)})
 
     async def transfer(self, request: web.Request) -> web.Response:
         number = request.match_info["number"]
@@ -404,6 +443,7 @@ class Console:
                     ticket.channel, agent_json(target) if target else None)
 
         data, conversation, channel, target = await self.db(work)
+        await self.changed(number)
         if target is not None:
             call = self.rasa.introduce_agent(conversation, target["display_name"], target["agent_number"], channel)
         else:
@@ -421,6 +461,7 @@ class Console:
             return data, ticket.conversation_id, ticket.channel, live
 
         data, conversation, channel, live = await self.db(work)
+        await self.changed(number)
         delivered = await self._deliver(self.rasa.hand_back(conversation, number, channel)) if live else True
         return web.json_response({"ticket": data, "delivered": delivered})
 
@@ -451,17 +492,24 @@ async def _close_if_body_unread(request: web.Request, response: web.StreamRespon
 
 
 def create_app(
-    settings: Settings, database: Database, rasa: RasaClient, login_limiter: LoginLimiter | None = None
+    settings: Settings, database: Database, rasa: RasaClient, login_limiter: LoginLimiter | None = None,
+    feed: EventFeed | None = None,
 ) -> web.Application:
-    """The console; `login_limiter` defaults to one from the settings (tests pass one with their own clock)."""
+    """The console; `login_limiter` defaults to one from the settings (tests pass one with their own clock).
+
+    `feed` is the event stream Rasa's broker writes (`bot.stream`); without one, open pages hear of the
+    console's own changes only.
+    """
     from bot.console.insights_routes import insights_routes  # imports this module's helpers
     from bot.console.review_routes import review_routes  # imports this module's helpers
 
     app = web.Application(middlewares=[errors, guard], client_max_size=MAX_BODY_BYTES)
     login_limiter = login_limiter or LoginLimiter.from_settings(settings)
     passwords.dummy_hash()  # made now: the first sign-in with an unknown username must not take longer
-    console = Console(settings, database, rasa, login_limiter)
+    console = Console(settings, database, rasa, login_limiter, feed)
     app[CONSOLE] = console
+    app.on_startup.append(console.live.start)
+    app.on_shutdown.append(console.live.stop)  # ends the open streams, so the server can stop
 
     async def close_clients(app: web.Application) -> None:
         await rasa.close()
@@ -485,6 +533,7 @@ def create_app(
                  web.get("/api/me", console.me),
                  web.post("/api/presence", console.presence),
                  web.get("/api/queue", console.queue),
+                 web.get("/api/live", console.live.stream),
                  web.get("/api/agents", console.agents),
                  web.get("/api/canned", console.canned)),
         *declare(Rule.QUEUE,
@@ -495,6 +544,7 @@ def create_app(
                  web.post("/api/tickets/{number}/notes", console.note),
                  # Acting on the conversation also needs its handler or a supervisor (store.require_handler).
                  web.post("/api/tickets/{number}/reply", console.reply),
+                 web.post("/api/tickets/{number}/typing", console.typing),
                  web.post("/api/tickets/{number}/transfer", console.transfer),
                  web.post("/api/tickets/{number}/resolve", console.resolve)),
         *declare(Rule.SUPERVISOR,

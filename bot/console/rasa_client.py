@@ -93,6 +93,12 @@ class RasaClient:
             self._events.pop(next(iter(self._events)))
         return list(known)
 
+    async def agent_typing(self, conversation_id: str, typing: bool = True) -> bool:
+        """Tells the user's channel that an agent is writing; whether the channel could show it."""
+        answer = await self._request("POST", f"/webhooks/okpay_events/conversations/{_path(conversation_id)}/typing",
+                                     body={"typing": typing})
+        return bool((answer or {}).get("shown"))
+
     async def append(self, conversation_id: str, events: List[Dict[str, Any]], channel: str | None = None) -> None:
         """Appends events; with `channel`, bot messages among them are delivered there."""
         params = {"execute_side_effects": "true", "output_channel": channel} if channel else {}

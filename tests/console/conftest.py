@@ -19,9 +19,14 @@ from tests.ticket_factories import PASSWORD
 
 
 class FakeRasa:
-    """Stands in for RasaClient: records every call, serves a list of tracker events."""
+    """Stands in for RasaClient: records every call, serves a list of tracker events.
 
-    def __init__(self) -> None:
+    With a `broker` (`bot.stream.broker.StreamBroker`), every event it stores is published too, as Rasa's
+    tracker store does; `reads` counts the conversations read.
+    """
+
+    def __init__(self, broker: Any = None) -> None:
+        self.broker, self.reads = broker, 0
         self.trackers: Dict[str, List[Dict[str, Any]]] = {}
         self.calls: List[Tuple[str, Tuple[Any, ...]]] = []
         self.down = False  # True: every call fails as if Rasa did not answer
@@ -31,6 +36,8 @@ class FakeRasa:
     def add_events(self, conversation_id: str, *events: Dict[str, Any]) -> None:
         with self._lock:
             self.trackers.setdefault(conversation_id, []).extend(events)
+        for event in events if self.broker is not None else ():
+            self.broker.publish({**event, "sender_id": conversation_id})
 
     def called(self, name: str) -> List[Tuple[Any, ...]]:
         with self._lock:
@@ -50,6 +57,7 @@ class FakeRasa:
         if self.down:
             raise RasaUnavailable("down")
         with self._lock:
+            self.reads += 1
             return [dict(event) for event in self.trackers.get(conversation_id, [])]
 
     async def append(self, conversation_id: str, events: List[Dict[str, Any]], channel: str | None = None) -> None:
@@ -71,6 +79,10 @@ class FakeRasa:
     async def hand_back(self, conversation_id: str, ticket_number: str, channel: str) -> None:
         self._record("hand_back", conversation_id, ticket_number, channel)
         self.add_events(conversation_id, {"event": "resume", "timestamp": 50.0})
+
+    async def agent_typing(self, conversation_id: str, typing: bool = True) -> bool:
+        self._record("agent_typing", conversation_id, typing)
+        return conversation_id.startswith("widget:")
 
     async def introduce_agent(self, conversation_id: str, name: str, number: str, channel: str) -> None:
         self._record("introduce_agent", conversation_id, name, number, channel)
@@ -118,12 +130,12 @@ class BrowserClient:
 
 
 def run(settings: Settings, database: Database, scenario: Callable[[BrowserClient, FakeRasa], Awaitable[None]],
-        login_limiter: LoginLimiter | None = None) -> FakeRasa:
-    """Runs `scenario(client, rasa)` against the app in a test server."""
-    rasa = FakeRasa()
+        login_limiter: LoginLimiter | None = None, feed: Any = None, rasa: FakeRasa | None = None) -> FakeRasa:
+    """Runs `scenario(client, rasa)` against the app in a test server (following `feed`, an event stream)."""
+    rasa = rasa or FakeRasa()
 
     async def main() -> None:
-        client = TestClient(TestServer(create_app(settings, database, rasa, login_limiter)))
+        client = TestClient(TestServer(create_app(settings, database, rasa, login_limiter, feed)))
         await client.start_server()
         try:
             await scenario(BrowserClient(client), rasa)

@@ -202,3 +202,23 @@ def test_secrets_an_agent_pastes_are_hidden_before_a_reply_is_sent_or_a_note_sto
     with console_db.session() as session:
         stored = " ".join(body for (body,) in session.execute(select(TicketEvent.body)).all() if body)
     assert card not in stored and card.replace(" ", "") not in stored and password not in stored
+
+
+def test_only_the_handling_agent_can_show_the_user_that_someone_is_typing(console_settings, console_db, world):
+    async def scenario(client, rasa):
+        await sign_in(client, "li")
+        assert (await client.post(f"/api/tickets/{world['queued']}/typing", json={})).status == 409  # not claimed
+        assert (await client.post(f"/api/tickets/{world['queued']}/claim", json={})).status == 200
+        answer = await client.post(f"/api/tickets/{world['queued']}/typing", json={"typing": True})
+        assert answer.status == 200 and (await answer.json()) == {"shown": False}  # a callback user: no widget
+        assert rasa.called("agent_typing") == [("user-1", True)]
+        rasa.down = True
+        answer = await client.post(f"/api/tickets/{world['queued']}/typing", json={})
+        assert answer.status == 200 and (await answer.json()) == {"shown": False}
+        rasa.down = False
+        await client.post("/api/logout", json={})
+        await sign_in(client, "wang")  # li's conversation now
+        assert (await client.post(f"/api/tickets/{world['queued']}/typing", json={})).status == 403
+        assert len(rasa.called("agent_typing")) == 1
+
+    run(console_settings, console_db, scenario)

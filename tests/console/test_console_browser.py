@@ -2,11 +2,14 @@
 
 The console runs in a background thread (its own asyncio loop) on a free port,
 against a fresh SQLite ticket database and a fake Rasa client that records
-what the console asks Rasa to do and serves a tracker's events.
+what the console asks Rasa to do, serves a tracker's events and publishes each
+event it stores on an event stream, as Rasa's broker does (`bot.stream`); the
+console follows that stream.
 """
 from __future__ import annotations
 
 import re
+import time
 from decimal import Decimal
 from typing import Any, Dict, Iterator, List
 
@@ -17,6 +20,8 @@ from bot.cli.serve import free_port
 from bot.console.agents import create_agent
 from bot.console.app import create_app
 from bot.settings import Settings
+from bot.stream.broker import StreamBroker
+from bot.stream.feed import EventFeed
 from bot.tickets import store
 from bot.tickets.database import Database
 from bot.tickets.migrate import upgrade
@@ -27,6 +32,7 @@ from tests.console.conftest import FakeRasa
 TIMEOUT_MS = 10_000
 PASSWORD = "correct-horse-42"
 CONVERSATION = "user-4711"
+PUSHED_CONVERSATION = "widget:u:push-1"
 
 
 class Console:
@@ -55,9 +61,15 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
             conversation_id="user-night", channel="rest", category="reset_password",
             contact_email="night@example.com", description="半夜收不到重置密码的邮件",
         ), "Asia/Shanghai")
-        tickets = {"live": live.number, "offline": offline.number}
+        pushed = store.open_ticket(session, store.TicketDraft(
+            conversation_id=PUSHED_CONVERSATION, channel="widget", category="payment_failed",
+            description="付款一直失败", handoff_reason="asked",
+        ), "Asia/Shanghai")
+        store.enqueue(session, pushed)
+        tickets = {"live": live.number, "offline": offline.number, "pushed": pushed.number}
 
-    rasa = FakeRasa()
+    stream = f"sqlite:///{tmp}/event_stream.db"
+    rasa = FakeRasa(broker=StreamBroker(stream))
     rasa.add_events(
         CONVERSATION,
         {"event": "action", "name": "action_listen", "timestamp": 1.0},
@@ -68,7 +80,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
         {"event": "user", "text": "我要找人工客服", "timestamp": 4.0},
         {"event": "pause", "timestamp": 5.0},
     )
-    server = AiohttpThread(lambda: create_app(settings, database, rasa), port, name="console")
+    server = AiohttpThread(lambda: create_app(settings, database, rasa, feed=EventFeed(stream)), port, name="console")
     server.start()
     try:
         yield Console(f"http://127.0.0.1:{port}", database, rasa, tickets)
@@ -221,9 +233,10 @@ def test_an_agent_handles_a_conversation_from_queue_to_resolution(page: Page, co
     expect(page.locator("#resolve")).to_be_hidden()
     expect(transcript.locator(".msg-system").last).to_have_text("已交还机器人")
 
-    # Back on the queue: nothing waits, nothing is mine.
+    # Back on the queue: only the other test's ticket waits, nothing is mine.
     page.goto("/")
-    expect(page.locator("#waiting [data-number]")).to_have_count(0)
+    expect(page.locator("#waiting [data-number]")).to_have_count(1)
+    expect(page.locator(f"#waiting [data-number='{console.tickets['pushed']}']")).to_have_count(1)
     expect(page.locator("#mine [data-number]")).to_have_count(0)
 
     # Presence and sign-out from the header.
@@ -233,3 +246,29 @@ def test_an_agent_handles_a_conversation_from_queue_to_resolution(page: Page, co
     page.click("#logout")
     expect(page).to_have_url(re.compile(r"/login$"))
     assert page.request.get("/api/queue").status == 401
+
+
+def test_an_open_ticket_page_shows_a_new_user_message_by_push_and_asks_rasa_nothing_at_rest(
+        page: Page, console: Console) -> None:
+    rasa, number = console.rasa, console.tickets["pushed"]
+    log_in(page, "li", PASSWORD)
+    expect(page).to_have_url(re.compile(r"/$"))
+    before = rasa.reads
+    page.goto(f"/tickets/{number}")
+    expect(page.locator("body[data-live='on']")).to_have_count(1)
+    transcript = page.locator("#transcript")
+    for _ in range(50):  # the page's first read of the conversation
+        if rasa.reads > before:
+            break
+        page.wait_for_timeout(100)
+    reads = rasa.reads
+    assert reads == before + 1
+    page.wait_for_timeout(5000)
+    assert rasa.reads == reads, "the open page asked Rasa for the conversation while nothing happened"
+
+    started = time.monotonic()
+    rasa.add_events(PUSHED_CONVERSATION, {"event": "user", "text": "付款还是失败，怎么办", "timestamp": 60.0})
+    expect(transcript.locator(".msg-user").last).to_have_text(re.compile("付款还是失败"), timeout=1000)
+    print(f"a user's message on the open page {time.monotonic() - started:.3f} s after Rasa stored it")
+    assert rasa.reads == reads + 1  # the new lines only, once
+

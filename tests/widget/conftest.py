@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterator, List
 import pytest
 from aiohttp import web
 
+from bot.channels.conversation_events import ConversationEventsInput
 from bot.channels.widget import WidgetInput
 from bot.cli.serve import free_port
 from bot.settings import Settings, reset_settings_cache
@@ -60,7 +61,9 @@ def ticket_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def widget_env(ticket_store: str) -> Iterator[WidgetEnv]:
     page_port = free_port()
-    server = ChannelServer([WidgetInput(jwt_secret=SECRET, allowed_origins=[f"http://127.0.0.1:{page_port}"])])
+    # With the route the console tells an agent's typing through (bot/channels/conversation_events.py).
+    server = ChannelServer([WidgetInput(jwt_secret=SECRET, allowed_origins=[f"http://127.0.0.1:{page_port}"]),
+                            ConversationEventsInput()])
     server.start()
     settings = Settings(widget_jwt_secret=SECRET, widget_socket_url=server.url, database_url=ticket_store)
 

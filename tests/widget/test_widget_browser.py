@@ -331,3 +331,54 @@ def test_an_invalid_host_token_shows_a_notice_and_never_falls_back_to_anonymous(
     assert connects and all('"token"' in str(frame) for frame in connects), connects
     assert page.evaluate("localStorage.getItem('okpay-widget:anon')") is None
     expect(page.get_by_test_id("okw-root")).to_have_attribute("data-history-loads", "0")
+
+
+def test_an_agent_typing_in_the_console_shows_in_the_widget_until_their_message_arrives(
+        new_page, widget_env: WidgetEnv, monkeypatch) -> None:
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    from bot.console.rasa_client import RasaClient
+    from bot.runtime.api_auth import api_headers
+    from bot.settings import get_settings
+
+    secret = "typing-test-secret-" + "x" * 24
+    monkeypatch.setenv("OKPAY_RASA_TOKEN", secret)
+    get_settings.cache_clear()
+    try:
+        page = new_page()
+        open_widget(page, "/widget?user=alice")
+        typing = page.get_by_test_id("okw-typing")
+        expect(typing).to_be_hidden()
+
+        def tell(conversation_id: str) -> bool:
+            """The console's client, on a loop of its own (Playwright's runs in this thread)."""
+            async def call() -> bool:
+                client = RasaClient(widget_env.server.url, secret)
+                try:
+                    return await client.agent_typing(conversation_id)
+                finally:
+                    await client.close()
+
+            with ThreadPoolExecutor(1) as pool:
+                return pool.submit(asyncio.run, call()).result(10)
+
+        assert tell("widget:u:demo-alice") is True
+        expect(typing).to_be_visible()
+        expect(typing).to_contain_text("客服正在输入…")
+        message = {"text": "您好，我来帮您查。", "agent": {"name": "小王", "number": "A007"}}
+        widget_env.server.run(widget_env.server.output("widget").send_response("widget:u:demo-alice", dict(message)))
+        expect(page.locator(".okw-msg-agent")).to_have_count(1)
+        expect(typing).to_be_hidden()
+
+        # Channels that cannot show it say so; nobody without the API's token can make a widget show it.
+        assert tell("wechat:o_user1") is False
+        url = f"{widget_env.server.url}/webhooks/okpay_events/conversations/widget:u:demo-alice/typing"
+        assert requests.post(url, json={"typing": True}, timeout=5).status_code == 401
+        forged = api_headers("another-secret-" + "y" * 24)
+        assert requests.post(url, json={"typing": True}, headers=forged, timeout=5).status_code == 401
+        expect(typing).to_be_hidden()
+    finally:
+        get_settings.cache_clear()

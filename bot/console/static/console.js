@@ -191,16 +191,47 @@
     });
   }
 
-  /** Calls `task` every `ms` milliseconds, never two at once; runs it once right away. */
-  function poll(task, ms) {
-    var busy = false;
-    function tick() {
-      if (busy) return;
+  /** `task` (which returns a promise), never two at once: a call while it runs makes it run once more after. */
+  function serial(task) {
+    var busy = false, again = false;
+    function run() {
+      if (busy) { again = true; return; }
       busy = true;
-      Promise.resolve().then(task).catch(function () {}).then(function () { busy = false; });
+      Promise.resolve().then(task).catch(function () {}).then(function () {
+        busy = false;
+        if (again) { again = false; run(); }
+      });
     }
-    tick();
-    return setInterval(tick, ms);
+    return run;
+  }
+
+  /** Runs `everything` now, then keeps the page current by push: the console's server-sent events
+   * (GET /api/live) call `on[name](data)`; a reconnection or "resync" runs `everything` again (something
+   * may have been missed). Nothing is polled: an idle page costs one idle connection. */
+  function live(on, everything) {
+    everything();
+    if (!window.EventSource) return setInterval(everything, 5000);
+    var source = new EventSource("/api/live");
+    var connected = false;
+    source.addEventListener("hello", function () {
+      if (connected) everything();
+      connected = true;
+      document.body.dataset.live = "on";
+    });
+    source.addEventListener("resync", everything);
+    source.addEventListener("signed_out", function () {
+      source.close();
+      window.location.href = "/login";
+    });
+    source.addEventListener("error", function () { document.body.dataset.live = "off"; });
+    Object.keys(on).forEach(function (name) {
+      source.addEventListener(name, function (event) {
+        var data = {};
+        try { data = JSON.parse(event.data || "{}"); } catch (e) { data = {}; }
+        on[name](data);
+      });
+    });
+    return source;
   }
 
   /** Disables `button` while `promise` runs. */
@@ -408,7 +439,7 @@
       $("#mine-count").textContent = String((data.mine || []).length);
       $("#open-count").textContent = String((data.open || []).length);
       var d = new Date();
-      $("#queue-updated").textContent = "更新于 " + pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()) + "，每 3 秒刷新";
+      $("#queue-updated").textContent = "更新于 " + pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()) + "，实时更新";
       tickWaiting();
     }
 
@@ -419,7 +450,8 @@
       }, function (error) { showError(error, "queue"); });
     }
 
-    poll(refresh, 3000);
+    var queueNow = serial(refresh);
+    live({ queue: queueNow, ticket: queueNow }, queueNow);
     setInterval(tickWaiting, 1000);
   }
 
@@ -696,6 +728,15 @@
       pollTranscript();
     }
 
+    // While the agent writes, the user sees "客服正在输入…" (the widget shows it for a few seconds per signal).
+    var typingSentAt = 0;
+    replyText.addEventListener("input", function () {
+      var now = Date.now();
+      if (!replyText.value.trim() || now - typingSentAt < 3000) return;
+      typingSentAt = now;
+      api("POST", base + "/typing", { typing: true }).catch(function () {});
+    });
+
     sendButton.addEventListener("click", send);
     replyText.addEventListener("keydown", function (event) {
       if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
@@ -757,11 +798,16 @@
     });
 
     showPendingNotice();
-    poll(refreshTicket, 5000);
-    poll(pollTranscript, 2000);
-    loadAgents();
+    var ticketNow = serial(refreshTicket), transcriptNow = serial(pollTranscript), agentsNow = serial(loadAgents);
+    live({
+      ticket: function (data) {
+        if (data.number !== number) return;
+        ticketNow();
+        transcriptNow();
+      },
+      agents: agentsNow
+    }, function () { ticketNow(); transcriptNow(); agentsNow(); });
     loadCanned();
-    setInterval(loadAgents, 30000);
   }
 
   // --------------------------------------------------------------------- start

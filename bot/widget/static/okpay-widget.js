@@ -369,6 +369,10 @@
     socket.on("bot_uttered", function (data) {
       if (!data || typeof data !== "object") return;
       var agent = data.agent && data.agent.name ? data.agent : null;
+      if (agent) {
+        clearTimeout(self.agentTypingTimer);
+        self.showTyping(false);
+      }
       var hasReplies = Array.isArray(data.quick_replies) && data.quick_replies.length > 0;
       if (!data.text && !safeImageUrl(data.image) && !hasReplies) { // e.g. custom JSON only: nothing to show
         self.askQueue();
@@ -383,6 +387,13 @@
     });
     socket.on("bot_typing", function (data) {
       self.showTyping(!!(data && data.typing));
+    });
+    // An agent writing in the console: shown for a few seconds per signal (the console repeats it while
+    // the agent writes), and until their message arrives.
+    socket.on("agent_typing", function (data) {
+      clearTimeout(self.agentTypingTimer);
+      self.showTyping(!!(data && data.typing));
+      if (data && data.typing) self.agentTypingTimer = setTimeout(function () { self.showTyping(false); }, 6000);
     });
     socket.on("user_echo", function (data) {
       if (data && data.text) self.append({ role: "user", text: data.text }, false);
