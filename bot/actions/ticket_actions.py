@@ -8,9 +8,8 @@ already says and starts `ticket_form`; when the form ends,
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any, Dict, List
 from zoneinfo import ZoneInfo
 
@@ -31,12 +30,13 @@ from bot.actions.ticket_context import (
 from bot.actions.ticket_form import SKIPPED
 from bot.actions.tracker_reading import latest_intent
 from bot.content.ticket_rules import OTHER, load_ticket_rules
-from bot.ratelimit import CLIENT_KEY, RateLimiter
-from bot.settings import Settings, get_settings
+from bot.handoff.decisions import BUSY, CLOSED, LIMITED, LIVE, HandoffDecision
+from bot.handoff.queueing import cancel_waiting, open_and_hand_off
+from bot.ratelimit import CLIENT_KEY
+from bot.settings import get_settings
 from bot.tickets import store
 from bot.tickets.database import StoreUnavailable, get_database
-from bot.tickets.handoff import BUSY, CLOSED, LIMITED, LIVE, HandoffDecision, hand_off, queue_wait_minutes
-from bot.tickets.models import QUEUED, Ticket, utcnow
+from bot.tickets.models import Ticket
 from bot.tickets.service_hours import ServiceHours
 
 FORM_SLOTS = ("ticket_contact", "ticket_txn_time", "ticket_amount", "ticket_description")
@@ -88,43 +88,6 @@ def request_key(tracker: Tracker) -> str | None:
     """The key of the message being answered: its request id, or Rasa's message id (`store.message_request_key`)."""
     latest = tracker.latest_message or {}
     return store.message_request_key(tracker.sender_id, latest.get("message_id"), latest.get("metadata"))
-
-
-@lru_cache(maxsize=4)
-def _ticket_limiter(redis_url: str) -> RateLimiter:
-    return RateLimiter(redis_url, prefix="okpay:rate:")
-
-
-def over_ticket_limit(session: Session, draft: store.TicketDraft, client: str | None, settings: Settings) -> bool:
-    """A new ticket would be one too many: for the conversation in the last hour, or for its client address."""
-    hour_ago = utcnow() - timedelta(hours=1)
-    if store.tickets_opened_since(session, draft.conversation_id, hour_ago) >= settings.rate_tickets_per_hour > 0:
-        return True
-    if not client:
-        return False
-    limiter = _ticket_limiter(settings.redis_url)
-    return not limiter.allow_sync(f"tickets:{client}", settings.rate_tickets_per_hour_per_address, 3600)
-
-
-def open_and_hand_off(session: Session, draft: store.TicketDraft, settings: Settings, client: str | None = None
-                      ) -> tuple[Ticket | None, HandoffDecision]:
-    """Opens the ticket and decides the handoff; once per user message.
-
-    The same message processed again (Rasa retries a turn whose tracker could
-    not be saved) gets the ticket it opened the first time, and the decision
-    its state says, instead of a second ticket.
-    """
-    existing = store.ticket_for_request(session, draft.request_key) if draft.request_key else None
-    if existing is None:
-        if over_ticket_limit(session, draft, client, settings):
-            return None, HandoffDecision(LIMITED)
-        ticket = store.open_ticket(session, draft, settings.service_timezone)
-        return ticket, hand_off(session, ticket, settings)
-    if existing.status == QUEUED:
-        position = store.queue_position(session, existing)
-        agents = len(store.online_agents(session, settings.presence_timeout_s, existing.queue)) or 1
-        return existing, HandoffDecision(LIVE, position, queue_wait_minutes(session, position, agents, settings))
-    return existing, HandoffDecision(BUSY)
 
 
 def cleared_ticket_slots() -> List[EventType]:
@@ -253,9 +216,7 @@ class ActionCancelHandoff(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         try:
             with get_database().session() as session:
-                ticket = store.cancel_waiting(session, tracker.sender_id)
-                number = ticket.number if ticket is not None else None
-                with_agent = ticket is None and store.active_ticket(session, tracker.sender_id) is not None
+                number, with_agent = cancel_waiting(session, tracker.sender_id)
         except StoreUnavailable:
             if tracker.is_paused():
                 return []

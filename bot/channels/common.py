@@ -6,7 +6,6 @@ console can tell where a user is.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import unicodedata
@@ -130,9 +129,10 @@ def pending_buttons(events: Iterable[Dict[str, Any]]) -> List[Button]:
 
 
 async def conversation_events(request_app: Any, conversation: str) -> List[Dict[str, Any]]:
-    """The tracker's events of `conversation` from Rasa's tracker store ([] if none)."""
-    tracker = await request_app.ctx.agent.tracker_store.retrieve(conversation)
-    return [] if tracker is None else [event.as_dict() for event in tracker.events]
+    """The events of `conversation`'s current session from Rasa's tracker store ([] if none): `bot.conversations`."""
+    from bot.conversations.reading import session_events
+
+    return await session_events(request_app.ctx.agent.tracker_store, conversation)
 
 
 #: Secrets that third-party clients put into URLs, and so into their exceptions' messages: WeChat's
@@ -194,27 +194,6 @@ def with_agent_name(text: str, message: Dict[str, Any]) -> str:
     if agent is None:
         return text
     return channel_messages()["agent_prefix"].format(name=agent["name"], number=agent.get("number", "")) + text
-
-
-def _record_undelivered(conversation: str, channel: str, reason: str) -> None:
-    from bot.tickets.database import get_database
-    from bot.tickets.store import record_undelivered
-
-    with get_database().session() as session:
-        if record_undelivered(session, conversation, channel, reason) is None:
-            logger.info("%s: %s has no ticket to note the undelivered message on", channel, conversation)
-
-
-async def note_undelivered(conversation: str, channel: str, reason: str) -> None:
-    """Notes on the user's ticket that `channel` refused a message (`reason`: window_closed, blocked …).
-
-    Best effort, in a worker thread (the store is blocking): the delivery error
-    the caller raises next matters more than the note.
-    """
-    try:
-        await asyncio.to_thread(_record_undelivered, conversation, channel, reason)
-    except Exception:  # noqa: BLE001
-        logger.exception("%s: could not note the undelivered message on the ticket of %s", channel, conversation)
 
 
 def missing_settings(values: Dict[str, Any]) -> List[str]:

@@ -19,30 +19,16 @@ it on the internal listener only (`bot.deploy.nginx`).
 """
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, Dict, List, Tuple
+from typing import Any, Awaitable, Callable, List
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.conversations.reading import events_after
 from bot.runtime.api_auth import is_admin_token
 from bot.settings import get_settings
-
-#: How many events one answer holds at most; the caller asks again from where it ends.
-PAGE = 2000
-
-
-async def events_after(store: Any, conversation: str, after: int) -> Tuple[List[Dict[str, Any]], int]:
-    """The events of `conversation` after position `after` (at most PAGE), and how many it has."""
-    inner = getattr(store, "_tracker_store", store)  # Rasa wraps every store in a FailSafeTrackerStore
-    if hasattr(inner, "events_after"):
-        events, total = inner.events_after(conversation, after)
-    else:
-        tracker = await store.retrieve_full_tracker(conversation)
-        every = [event.as_dict() for event in tracker.events] if tracker is not None else []
-        events, total = every[after + 1:], len(every)
-    return events[:PAGE], total
 
 
 def _typing_output(channels: List[Any], conversation: str) -> Any:

@@ -26,11 +26,10 @@ from rasa.core.channels.telegram import TelegramOutput
 from bot.channels.common import (
     Button,
     channel_user,
-    conversation_id,
     describe_error,
-    note_undelivered,
     with_agent_name,
 )
+from bot.channels.undelivered import Undeliverable
 
 logger = logging.getLogger(__name__)
 
@@ -100,10 +99,9 @@ class OkTelegramOutput(TelegramOutput):
         try:
             await super().send_response(chat_id, message)
         except (BotBlocked, UserDeactivated) as error:
-            logger.warning("telegram: chat %s cannot be reached (%s); noting it on the ticket", chat_id,
-                           describe_error(error))
-            await note_undelivered(conversation_id(CHANNEL, chat_id), CHANNEL, "blocked")
-            raise
+            logger.warning("telegram: chat %s cannot be reached (%s)", chat_id, describe_error(error))
+            raise Undeliverable(CHANNEL, "blocked", f"Telegram refused chat {chat_id}: {describe_error(error)}") \
+                from error
         except (TelegramAPIError, asyncio.TimeoutError) as error:
             logger.error("telegram: could not send to chat %s: %s", chat_id, describe_error(error))
             raise

@@ -24,10 +24,10 @@ from bot.channels.common import (
     channel_user,
     conversation_id,
     describe_error,
-    note_undelivered,
     numbered_options,
     with_agent_name,
 )
+from bot.channels.undelivered import Undeliverable
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -40,11 +40,20 @@ TOKEN_ERRORS = {40001, 40014, 42001}
 
 
 class DeliveryFailed(RuntimeError):
-    """A message did not reach the WeChat user (reason: window_closed, blocked, api_error)."""
+    """A message did not reach the WeChat user (reason: api_error; see `Refused` for window_closed, blocked)."""
 
     def __init__(self, openid: str, reason: str, errcode: Any = None) -> None:
         super().__init__(f"WeChat did not deliver to {openid}: {reason} (errcode {errcode})")
         self.openid, self.reason, self.errcode = openid, reason, errcode
+
+
+class Refused(DeliveryFailed, Undeliverable):
+    """WeChat refuses messages to this user for now (window_closed) or for good (blocked): noted on the ticket
+    by whoever sent it (`bot.channels.undelivered`)."""
+
+    def __init__(self, openid: str, reason: str, errcode: Any = None) -> None:
+        Undeliverable.__init__(self, CHANNEL, reason, f"WeChat did not deliver to {openid} (errcode {errcode})")
+        self.openid, self.errcode = openid, errcode
 
 
 class _Client(WeChatClient):
@@ -105,7 +114,7 @@ class WeChatSender:
             self._post_text(openid, text, self._token(stale=token))
 
     async def send_text(self, openid: str, text: str) -> None:
-        """Sends `text` to `openid`; raises DeliveryFailed (recorded on the ticket when WeChat refuses)."""
+        """Sends `text` to `openid`; raises DeliveryFailed (`Refused` when WeChat refuses the user's messages)."""
         self.client()
         try:
             await asyncio.to_thread(self._send_sync, openid, text)
@@ -116,8 +125,7 @@ class WeChatSender:
                 logger.error("wechat: sending to %s failed: %s", conversation, describe_error(error))
                 raise DeliveryFailed(openid, "api_error", error.errcode) from error
             logger.warning("wechat: message to %s not delivered (%s, errcode %s)", conversation, reason, error.errcode)
-            await note_undelivered(conversation, CHANNEL, reason)
-            raise DeliveryFailed(openid, reason, error.errcode) from error
+            raise Refused(openid, reason, error.errcode) from error
         except Exception as error:  # noqa: BLE001 - network errors and the like
             logger.error("wechat: sending to %s failed: %s", openid, describe_error(error))
             raise DeliveryFailed(openid, "api_error") from error

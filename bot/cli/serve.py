@@ -23,10 +23,10 @@ from typing import Dict, Iterator, List, Tuple
 
 import requests
 
+from bot.conversations.events_table import prepare_events_table
 from bot.deploy.endpoints import deployment_problems, store_environment
 from bot.deploy.nginx import find_nginx, write_config
 from bot.deploy.processes import ProcessSpec, plan
-from bot.insights.events_table import prepare_events_table
 from bot.model_files import model_path as current_model_path
 from bot.settings import PROJECT_ROOT, Settings, get_settings
 from bot.tickets.migrate import upgrade

@@ -22,6 +22,7 @@ from bot.console.rasa_client import NotDelivered, RasaClient, RasaUnavailable
 from bot.console.serialize import agent_json, contacts_visible, masked_transcript, ticket_json
 from bot.console.transcript import TicketConversation, ticket_conversation, transcript
 from bot.content.catalog import CONTENT_DIR
+from bot.handoff.service import HandoffService
 from bot.privacy import Redaction, redact
 from bot.settings import Settings
 from bot.stream.feed import EventFeed
@@ -51,7 +52,7 @@ class ApiError(web.HTTPException):
         )
 
 
-_STORE_STATUS = {"not_found": 404, "already_claimed": 409, "not_allowed": 403, "at_capacity": 409,
+_STORE_STATUS = {"not_found": 404, "unknown_agent": 404, "already_claimed": 409, "not_allowed": 403, "at_capacity": 409,
                  "invalid_change": 409}
 
 
@@ -172,6 +173,8 @@ class Console:
                  feed: EventFeed | None = None):
         self.settings, self.database, self.rasa, self.login_limiter = settings, database, rasa, login_limiter
         self.live = LiveHub(self, feed)
+        self.handoff = HandoffService(database, rasa, settings.agent_capacity, changed=self.live_ticket_changed)
+        self._retries: asyncio.Task | None = None
         self.templates = jinja2.Environment(
             loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True
         )
@@ -184,6 +187,17 @@ class Console:
                 return work(session)
 
         return await asyncio.get_running_loop().run_in_executor(None, run)
+
+    async def live_ticket_changed(self, number: str) -> None:
+        await self.live.ticket_changed([number])
+
+    async def start_retries(self, _app: web.Application) -> None:
+        """Carries out handoff steps left pending while Rasa did not answer (`bot.handoff.service`)."""
+        self._retries = asyncio.get_running_loop().create_task(self.handoff.run_retries(), name="handoff-retries")
+
+    async def stop_retries(self, _app: web.Application) -> None:
+        if self._retries is not None:
+            self._retries.cancel()
 
     async def signed_in(self, token: str) -> bool:
         """Whether the session of `token` is still valid (a live page asks now and then)."""
@@ -358,36 +372,23 @@ class Console:
         lines = [line for line in transcript(events, conversation.window(events)) if line["seq"] > after]
         return web.json_response({"messages": lines if visible else masked_transcript(lines)})
 
+    def _view(self, request: web.Request) -> Callable[[Session, Ticket], Dict[str, Any]]:
+        """The ticket as the requesting agent sees it (rendered in the handoff service's transaction)."""
+        return lambda session, ticket: ticket_json(ticket, utcnow(), full=True, viewer=request["agent"])
+
     async def claim(self, request: web.Request) -> web.Response:
         number = request.match_info["number"]
-
-        def work(session: Session) -> tuple[Dict[str, Any], str, str]:
-            ticket, agent = self._ticket(session, number), self._agent(session, request)
-            store.claim(session, ticket.id, agent, self.settings.agent_capacity)
-            return ticket_json(ticket, utcnow(), full=True, viewer=request["agent"]), ticket.conversation_id, ticket.channel
-
-        data, conversation, channel = await self.db(work)
+        outcome = await self.handoff.claim(number, request["agent"]["id"], self._view(request))
         await self.changed(number)
-        me = request["agent"]
-        delivered = await self._deliver(self.rasa.introduce_agent(conversation, me["display_name"], me["agent_number"],
-                                                                   channel))
-        return web.json_response({"ticket": data, "delivered": delivered})
+        return web.json_response({"ticket": outcome.view, "delivered": outcome.delivered})
 
     async def reply(self, request: web.Request) -> web.Response:
         number = request.match_info["number"]
         message = await _message_text(request, "text")
-
-        def check(session: Session) -> tuple[str, str]:
-            ticket = self._ticket(session, number)
-            store.require_handler(ticket, self._agent(session, request))
-            ticket.updated_at = utcnow()
-            return ticket.conversation_id, ticket.channel
-
-        conversation, channel = await self.db(check)
         me = request["agent"]
         who = {"name": me["display_name"], "number": me["agent_number"], "username": me["username"]}
         try:
-            await self.rasa.say_as_agent(conversation, message.text, who, channel)
+            await self.handoff.reply(number, me["id"], message.text, who)
         except NotDelivered as error:
             raise ApiError(502, "not_delivered") from error
         except RasaUnavailable as error:
@@ -430,49 +431,16 @@ class Console:
         to_username, to_queue = body.get("agent"), body.get("queue")
         if not to_username and to_queue != SENIOR_QUEUE and to_queue != "general":
             raise ApiError(400, "bad_request")
-
-        def work(session: Session) -> tuple[Dict[str, Any], str, str, Dict[str, Any] | None]:
-            ticket, agent = self._ticket(session, number), self._agent(session, request)
-            target = None
-            if to_username:
-                target = session.execute(select(Agent).where(Agent.username == str(to_username))).scalar_one_or_none()
-                if target is None:
-                    raise ApiError(404, "unknown_agent")
-            store.transfer(session, ticket, agent, to_agent=target, to_queue=None if target else to_queue)
-            return (ticket_json(ticket, utcnow(), full=True, viewer=request["agent"]), ticket.conversation_id,
-                    ticket.channel, agent_json(target) if target else None)
-
-        data, conversation, channel, target = await self.db(work)
+        outcome = await self.handoff.transfer(number, request["agent"]["id"], self._view(request),
+                                              to_username=str(to_username) if to_username else None, to_queue=to_queue)
         await self.changed(number)
-        if target is not None:
-            call = self.rasa.introduce_agent(conversation, target["display_name"], target["agent_number"], channel)
-        else:
-            call = self.rasa.execute(conversation, "utter_transfer_senior", channel)
-        return web.json_response({"ticket": data, "delivered": await self._deliver(call)})
+        return web.json_response({"ticket": outcome.view, "delivered": outcome.delivered})
 
     async def resolve(self, request: web.Request) -> web.Response:
         number = request.match_info["number"]
-
-        def work(session: Session) -> tuple[Dict[str, Any], str, str, bool]:
-            ticket = self._ticket(session, number)
-            live = ticket.status != OPEN
-            store.resolve(session, ticket, self._agent(session, request))
-            data = ticket_json(ticket, utcnow(), full=True, viewer=request["agent"])
-            return data, ticket.conversation_id, ticket.channel, live
-
-        data, conversation, channel, live = await self.db(work)
+        outcome = await self.handoff.resolve(number, request["agent"]["id"], self._view(request))
         await self.changed(number)
-        delivered = await self._deliver(self.rasa.hand_back(conversation, number, channel)) if live else True
-        return web.json_response({"ticket": data, "delivered": delivered})
-
-    @staticmethod
-    async def _deliver(call: Any) -> bool:
-        """Runs a Rasa call whose failure must not undo what is stored; reports success."""
-        try:
-            await call
-            return True
-        except RasaUnavailable:
-            return False
+        return web.json_response({"ticket": outcome.view, "delivered": outcome.delivered})
 
 
 CONSOLE = web.AppKey("console", Console)
@@ -509,6 +477,8 @@ def create_app(
     console = Console(settings, database, rasa, login_limiter, feed)
     app[CONSOLE] = console
     app.on_startup.append(console.live.start)
+    app.on_startup.append(console.start_retries)
+    app.on_shutdown.append(console.stop_retries)
     app.on_shutdown.append(console.live.stop)  # ends the open streams, so the server can stop
 
     async def close_clients(app: web.Application) -> None:

@@ -15,9 +15,9 @@ from sqlalchemy.engine import Engine
 
 from bot.console.access import Declared, Rule, declare
 from bot.console.app import CONSOLE, ApiError, Console
+from bot.conversations.events_table import read_engine
 from bot.insights import exports
 from bot.insights.analytics import insights
-from bot.insights.events_table import read_engine
 from bot.insights.period import BadPeriod, Period, today_in
 from bot.tickets.database import StoreUnavailable
 

@@ -18,8 +18,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from bot.content.catalog import load_guides
+from bot.conversations.events_table import FALLBACK_INTENT, events, in_period
 from bot.events import EXTERNAL_PREFIX
-from bot.insights.events_table import FALLBACK_INTENT, events, in_period
 from bot.insights.guide_runs import EXHAUSTED, LEFT, SOLVED, TICKET, guide_runs, mark_tickets
 from bot.insights.period import CHANNELS, Period
 from bot.tickets.models import Rating, Ticket

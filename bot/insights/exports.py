@@ -22,10 +22,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, selectinload
 
 from bot.console.serialize import step_labels
+from bot.conversations.events_table import events, in_period
 from bot.events import external_intent
 from bot.insights.analytics import ticket_filter
 from bot.insights.csv_cells import safe_cell
-from bot.insights.events_table import events, in_period
 from bot.insights.period import Period, channel_of
 from bot.privacy import mask_contact, mask_contacts
 from bot.tickets.models import Ticket

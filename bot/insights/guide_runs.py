@@ -16,7 +16,7 @@ from typing import Dict, Iterable, List, Sequence
 from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Connection
 
-from bot.insights.events_table import events, in_period, utter_action
+from bot.conversations.events_table import events, in_period, utter_action
 from bot.insights.period import Period
 
 SOLVED_RESPONSES = ("utter_guide_solved", "utter_guide_solved_procedure")

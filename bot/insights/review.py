@@ -16,8 +16,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import List
 
+from bot.conversations.events_table import read_engine
 from bot.insights import review_export, review_queue
-from bot.insights.events_table import read_engine
 from bot.insights.period import CHANNELS, BadPeriod, Period, today_in
 from bot.settings import get_settings
 from bot.tickets.database import Database

@@ -58,10 +58,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.content.catalog import intent_title
+from bot.conversations.events_table import FALLBACK_INTENT, events, in_period, utter_action
 from bot.evaluation.leakage import bigrams, comparable, jaccard
 from bot.events import EXTERNAL_PREFIX, external_intent
 from bot.insights.analytics import ticket_times
-from bot.insights.events_table import FALLBACK_INTENT, events, in_period, utter_action
 from bot.insights.nlu_labels import NluLabels
 from bot.insights.period import Period, channel_of
 from bot.privacy import redact_with_entities

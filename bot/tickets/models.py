@@ -226,6 +226,27 @@ class TicketEvent(Base):
     agent = relationship(Agent)
 
 
+class HandoffStep(Base):
+    """What a ticket change still has to do in the conversation (`bot.handoff`): introduce the agent, …
+
+    Written in the same transaction as the ticket change it belongs to, and marked done once Rasa has carried
+    it out, so a change whose conversation side failed half-way is finished later, not lost.
+    """
+
+    __tablename__ = "handoff_steps"
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True)
+    kind = Column(String(24), nullable=False)
+    payload = Column(JSON, nullable=False, default=dict)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    done_at = Column(UTCDateTime, index=True)
+    attempts = Column(Integer, nullable=False, default=0)
+    last_error = Column(String(200))
+
+    ticket = relationship(Ticket)
+
+
 class Rating(Base):
     __tablename__ = "ratings"
 

@@ -54,6 +54,10 @@ class TicketNotFound(TicketError):
     code = "not_found"
 
 
+class UnknownAgent(TicketNotFound):
+    code = "unknown_agent"
+
+
 class AlreadyClaimed(TicketError):
     code = "already_claimed"
 

@@ -18,6 +18,7 @@ from bot.channels.common import UNSUPPORTED_MESSAGE
 from bot.channels.deliveries import DeliveryLedger
 from bot.channels.telegram import SECRET_HEADER, TelegramChannel, main
 from bot.channels.telegram_output import inline_keyboard
+from bot.channels.undelivered import Undeliverable, undelivered_in
 from bot.settings import get_settings, reset_settings_cache
 from bot.tickets.database import get_database
 from bot.tickets.migrate import upgrade
@@ -344,16 +345,19 @@ def test_a_long_message_is_sent_in_parts_telegram_accepts(telegram):
     ("Forbidden: bot was blocked by the user", BotBlocked),
     ("Forbidden: user is deactivated", UserDeactivated),
 ])
-def test_a_message_telegram_refuses_because_the_user_left_is_noted_on_the_ticket(telegram, ticket_db, description,
-                                                                                  error):
+def test_a_message_telegram_refuses_because_the_user_left_is_raised_with_its_reason_for_the_ticket(
+        telegram, ticket_db, description, error):
+    """The sender (the console's handoff service, through Rasa's API answer) notes it on the ticket."""
     with ticket_db.session() as session:
         ticket_id = make_ticket(session, conversation_id="telegram:42", channel="telegram").id
     telegram.api.fail_next("sendMessage", 403, description)
-    with pytest.raises(error):
+    with pytest.raises(Undeliverable) as failure:
         telegram.send_later({"text": "您好", "agent": AGENT})
-    with ticket_db.session() as session:
+    assert isinstance(failure.value.__cause__, error)
+    assert undelivered_in(str(failure.value)) == ("telegram", "blocked")
+    with ticket_db.session() as session:  # the channel writes no ticket
         history = session.get(Ticket, ticket_id).history
-        assert [event.body for event in history if event.kind == UNDELIVERED] == ["telegram:blocked"]
+        assert [event for event in history if event.kind == UNDELIVERED] == []
     assert telegram.api.sent == []
 
 

@@ -10,6 +10,7 @@ from rasa.core.channels.rest import RestInput
 from sqlalchemy import select
 
 from bot.channels.common import UNSUPPORTED_MESSAGE
+from bot.channels.undelivered import Undeliverable, undelivered_in
 from bot.channels.wechat import WeChatInput
 from bot.channels.wechat_output import DeliveryFailed
 from bot.settings import get_settings, reset_settings_cache
@@ -252,7 +253,8 @@ def test_other_api_errors_are_raised_to_the_caller(wechat, api):
 
 
 @pytest.mark.parametrize("errcode, reason", [(45015, "window_closed"), (43004, "blocked")])
-def test_an_undeliverable_message_is_noted_on_the_ticket_and_raised(wechat, api, tmp_path, errcode, reason):
+def test_an_undeliverable_message_is_raised_with_its_reason_for_the_ticket(wechat, api, tmp_path, errcode, reason):
+    """The sender (the console's handoff service, through Rasa's API answer) notes it on the ticket."""
     url = f"sqlite:///{tmp_path / 'tickets.db'}"
     server = wechat(database_url=url)
     upgrade(url)
@@ -261,10 +263,11 @@ def test_an_undeliverable_message_is_noted_on_the_ticket_and_raised(wechat, api,
     api.fail_next(errcode)
     with pytest.raises(DeliveryFailed) as failure:
         server.run(server.output("wechat").send_response("wechat:o_gone", {"text": "您好", "agent": AGENT}))
-    assert failure.value.reason == reason
-    with get_database().session() as session:
+    assert failure.value.reason == reason and isinstance(failure.value, Undeliverable)
+    assert undelivered_in(f"Error: {failure.value}") == ("wechat", reason)
+    with get_database().session() as session:  # the channel writes no ticket
         ticket = session.execute(select(Ticket).where(Ticket.id == ticket_id)).scalar_one()
-        assert [event.body for event in ticket.history if event.kind == UNDELIVERED] == [f"wechat:{reason}"]
+        assert [event for event in ticket.history if event.kind == UNDELIVERED] == []
     assert api.sent == []
 
 

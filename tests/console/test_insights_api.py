@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.insights.events_table import events as events_table
+from bot.conversations.events_table import events as events_table
 from bot.settings import Settings
 from bot.tickets.models import SUPERVISOR, Rating, Ticket
 from tests.console.conftest import run, sign_in

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.conversations.events_table import read_engine
 from bot.insights.analytics import insights
-from bot.insights.events_table import read_engine
 from bot.insights.period import Period
 from bot.insights.review_queue import collect, items
 from bot.tickets.database import Database

@@ -6,8 +6,8 @@ from typing import Iterator
 
 import pytest
 
+from bot.conversations.events_table import read_engine
 from bot.insights.analytics import insights
-from bot.insights.events_table import read_engine
 from bot.insights.period import BadPeriod, Period
 from bot.tickets.database import Database
 from bot.tickets.migrate import upgrade

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import create_engine, func, insert, select
 
+from bot.conversations.events_table import events, metadata, read_engine
 from bot.insights import review_queue
-from bot.insights.events_table import events, metadata, read_engine
 from bot.insights.period import Period
 from bot.tickets.database import Database
 from bot.tickets.migrate import upgrade

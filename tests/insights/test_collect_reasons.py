@@ -6,8 +6,8 @@ from typing import Any, List
 import pytest
 from sqlalchemy import select
 
+from bot.conversations.events_table import read_engine
 from bot.insights import review_queue
-from bot.insights.events_table import read_engine
 from bot.tickets.database import Database
 from bot.tickets.migrate import upgrade
 from bot.tickets.models import ReviewItem

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.conversations.events_table import read_engine
 from bot.insights import review_queue
-from bot.insights.events_table import read_engine
 from bot.insights.nlu_labels import domain_labels
 from bot.privacy import MASK
 from bot.tickets.models import SUPERVISOR, ReviewItem

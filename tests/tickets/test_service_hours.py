@@ -5,8 +5,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from bot.handoff.decisions import BUSY, CLOSED, LIVE, estimated_wait_minutes, hand_off
 from bot.settings import Settings
-from bot.tickets.handoff import BUSY, CLOSED, LIVE, estimated_wait_minutes, hand_off
 from bot.tickets.models import ONLINE, QUEUED
 from bot.tickets.service_hours import ServiceHours, parse_days, parse_hours
 from tests.ticket_factories import make_agent, make_ticket

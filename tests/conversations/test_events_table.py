@@ -10,7 +10,7 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine, inspect
 
-from bot.insights.events_table import TIMESTAMP_INDEX, prepare_events_table
+from bot.conversations.events_table import TIMESTAMP_INDEX, prepare_events_table
 from bot.settings import Settings
 from tests.postgres import postgres_schema
 

@@ -1,16 +1,18 @@
 """Rasa's `events` table (SQL tracker store), read directly for figures and the review queue.
 
-Rasa writes one row per event with the columns below; `intent_name` is set
-for user messages, `action_name` for actions and (the slot's name) for slot
-events, so most figures need no JSON. The tracker store is the SQLite file
-`tracker_db` (embedded) or the PostgreSQL database of `tracker_url` (replicated).
+The table is Rasa's own definition (`SQLTrackerStore.SQLEvent`), not a copy.
+Rasa writes one row per event: `intent_name` is set for user messages,
+`action_name` for actions and (the slot's name) for slot events, so most
+figures need no JSON. The tracker store is the SQLite file `tracker_db`
+(embedded) or the PostgreSQL database of `tracker_url` (replicated).
 """
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, and_, not_, or_
+from rasa.core.tracker_store import SQLTrackerStore
+from sqlalchemy import and_, not_, or_
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -19,18 +21,9 @@ from bot.insights.period import CHANNELS, Period
 #: The intent Rasa's FallbackClassifier gives a message it did not understand.
 FALLBACK_INTENT = "nlu_fallback"
 
-metadata = MetaData()
-
-events = Table(
-    "events", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("sender_id", String(255), nullable=False, index=True),
-    Column("type_name", String(255), nullable=False),
-    Column("timestamp", Float),
-    Column("intent_name", String(255)),
-    Column("action_name", String(255)),
-    Column("data", Text),
-)
+#: Rasa's tables (`events` only), for creating them in tests and before the servers start.
+metadata = SQLTrackerStore.Base.metadata
+events = SQLTrackerStore.SQLEvent.__table__
 
 
 def utter_action(data: str | None) -> str | None:
@@ -80,14 +73,13 @@ def prepare_events_table(url: str) -> None:
     create the table, and without the index a month's figures scan every event
     ever stored (a year of 10,000 conversations a month: 2 s instead of 0.5 s).
     """
-    from rasa.core.tracker_store import SQLTrackerStore
     from sqlalchemy import create_engine, text
 
     if url.startswith("sqlite:///"):
         Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, future=True)
     try:
-        SQLTrackerStore.Base.metadata.create_all(engine)
+        metadata.create_all(engine)
         with engine.begin() as connection:
             connection.execute(text(f"CREATE INDEX IF NOT EXISTS {TIMESTAMP_INDEX} ON events (timestamp)"))
     finally:
