@@ -836,7 +836,11 @@ class ConsoleTarget(Target):
         try:
             response = self.console.http.request(example["method"], f"{self.console.app.url}{path}", params=params,
                                                  data=example["body"], headers=headers, timeout=30,
-                                                 allow_redirects=False)
+                                                 allow_redirects=False, stream=True)
+            if response.headers.get("Content-Type", "").startswith("text/event-stream"):
+                response.close()  # a live stream (GET /api/live) never ends: its answer is its status
+            else:
+                response.content  # noqa: B018 - read the whole body
         except requests.RequestException as error:
             return Outcome("no answer", f"no answer: {error!r}")
         outcome = Outcome(_status(response))
