@@ -23,8 +23,8 @@ from typing import List
 
 from sqlalchemy import func, select
 
-from bot.insights.analytics import insights
 from bot.conversations.events_table import events, prepare_events_table, read_engine
+from bot.insights.analytics import insights
 from bot.insights.period import Period
 from bot.tickets.database import Database
 from bot.tickets.migrate import upgrade

@@ -45,8 +45,11 @@ def test_every_variable_the_production_file_names_is_provided():
              if not line.lstrip().startswith("#")]
     names = set(re.findall(r"\$\{(\w+)\}", "\n".join(lines)))
     assert "OKPAY_TRACKER_DB_HOST" in names
-    provided = set(store_environment(Settings(**REPLICATED))) | {"OKPAY_ACTION_ENDPOINT_URL", "OKPAY_ACTION_SECRET"}
-    assert names <= provided
+    from bot.cli.serve import child_environment
+
+    provided = set(child_environment(Settings(**REPLICATED), "token", "secret"))
+    assert names <= provided, names - provided
+    assert set(store_environment(Settings(**REPLICATED))) <= provided
 
 
 def test_replicated_without_postgresql_or_redis_says_what_is_missing():
