@@ -2,7 +2,7 @@
 
 Every process (scripts, Rasa, the action server, the chat client, tests)
 gets its configuration from `get_settings()`. Variables are prefixed with
-`OKPAY_`; see README, "Configuration".
+`OKPAY_`; see docs/configuration.md.
 """
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     #: one process each. "replicated": PostgreSQL (OKPAY_DATABASE_URL) for
     #: tickets and conversations, Redis (OKPAY_REDIS_URL) for conversation
     #: locks and socket.io, several Rasa and action-server processes behind
-    #: nginx. See README, "Production".
+    #: nginx. See docs/deployment.md.
     deployment: str = "embedded"
     rasa_replicas: int = 2
     action_replicas: int = 2

@@ -8,7 +8,7 @@ features, TF-IDF weighted. It writes what both Rasa components write: the
 intent with its ranking (the confidence of `faq` is the sum over its topics)
 and, for a retrieval intent, the `response_selector` entry that Rasa's
 `utter_faq` reads. It trains in seconds, loads without TensorFlow, and was
-chosen by measurement (README, "NLU").
+chosen by measurement (docs/nlu.md).
 
 The model is stored as plain arrays (coefficients, intercepts, IDF weights)
 and a JSON list of labels: nothing is unpickled when a model is loaded.
