@@ -28,11 +28,12 @@ from typing import List
 import requests
 import socketio
 
-from bot.cli.serve import free_port, running_stack
+from bot.cli.serve import running_stack
 from bot.settings import Settings
 from bot.widget.tokens import user_token
 from tests.fakes.telegram_api import FakeTelegramAPI, text_update
 from tests.fakes.wechat_api import FakeWeChatAPI
+from tests.servers import free_port
 
 TURNS = ["你好", "付款一直失败", "没解决", "手续费多少", "谢谢"]
 WECHAT_TOKEN, TELEGRAM_SECRET, WIDGET_SECRET = "bench-wechat", "bench-telegram", "bench-widget-secret-0123456789abcd"

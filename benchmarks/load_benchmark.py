@@ -31,9 +31,10 @@ from typing import Dict, List
 import psutil
 from sqlalchemy import create_engine, text
 
-from bot.cli.serve import replicated_ports, running_stack
+from bot.cli.serve import running_stack
 from bot.settings import Settings
 from tests.production.load import LoadResult, run_load, tracker_problems
+from tests.servers import replicated_ports
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 

@@ -34,8 +34,9 @@ from typing import Dict, Iterator, List, Sequence, Tuple
 import aiohttp
 import psutil
 
-from bot.cli.serve import Stack, free_port, running_stack, stock_rasa_run
+from bot.cli.serve import Stack, running_stack
 from bot.settings import Settings
+from tests.servers import free_port, stock_rasa_run
 
 CONVERSATION = [
     "你好",

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import List
 
-from bot.cli.serve import free_port
+from tests.servers import free_port
 
 
 def _bin_dir() -> Path:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.console import access, passwords, security, sessions
-from bot.console.access import Rule, declare
+from bot.console.access import Rule
 from bot.console.live import LiveHub
 from bot.console.login_limit import LimiterUnavailable, LoginLimiter, TooManyAttempts
 from bot.console.rasa_client import NotDelivered, RasaClient, RasaUnavailable
@@ -29,7 +29,6 @@ from bot.stream.feed import EventFeed
 from bot.tickets import store
 from bot.tickets.database import Database, StoreUnavailable
 from bot.tickets.models import ASSIGNED, AWAY, ONLINE, OPEN, QUEUES, SENIOR_QUEUE, Agent, Ticket, utcnow
-from bot.widget.routes import widget_routes
 
 HERE = Path(__file__).resolve().parent
 MAX_MESSAGE_CHARS = 2000
@@ -468,8 +467,8 @@ def create_app(
     `feed` is the event stream Rasa's broker writes (`bot.stream`); without one, open pages hear of the
     console's own changes only.
     """
-    from bot.console.insights_routes import insights_routes  # imports this module's helpers
-    from bot.console.review_routes import review_routes  # imports this module's helpers
+    from bot.console.insights_routes import open_events_reader  # imports this module's helpers
+    from bot.console.routes import route_table  # its handlers import this module's helpers
 
     app = web.Application(middlewares=[errors, guard], client_max_size=MAX_BODY_BYTES)
     login_limiter = login_limiter or LoginLimiter.from_settings(settings)
@@ -488,40 +487,9 @@ def create_app(
     app.on_cleanup.append(close_clients)
     app.on_response_prepare.append(security.add_security_headers)
     app.on_response_prepare.append(_close_if_body_unread)
-    # Each route with who may call it (bot/console/access.py); `guard` checks it before the handler runs.
-    access.register(app, [
-        *declare(Rule.PUBLIC,
-                 web.get("/health", console.health),
-                 web.get("/login", console.login_page),
-                 web.static("/static", HERE / "static"),
-                 web.post("/api/login", console.login),
-                 *widget_routes(settings)),
-        *declare(Rule.AGENT,
-                 web.get("/", console.queue_page),
-                 web.get("/tickets/{number}", console.ticket_page),  # the page's data comes from the API
-                 web.post("/api/logout", console.logout),
-                 web.get("/api/me", console.me),
-                 web.post("/api/presence", console.presence),
-                 web.get("/api/queue", console.queue),
-                 web.get("/api/live", console.live.stream),
-                 web.get("/api/agents", console.agents),
-                 web.get("/api/canned", console.canned)),
-        *declare(Rule.QUEUE,
-                 web.post("/api/tickets/{number}/claim", console.claim)),
-        *declare(Rule.TICKET,
-                 web.get("/api/tickets/{number}", console.ticket),
-                 web.get("/api/tickets/{number}/transcript", console.ticket_transcript),
-                 web.post("/api/tickets/{number}/notes", console.note),
-                 # Acting on the conversation also needs its handler or a supervisor (store.require_handler).
-                 web.post("/api/tickets/{number}/reply", console.reply),
-                 web.post("/api/tickets/{number}/typing", console.typing),
-                 web.post("/api/tickets/{number}/transfer", console.transfer),
-                 web.post("/api/tickets/{number}/resolve", console.resolve)),
-        *declare(Rule.SUPERVISOR,
-                 web.get("/api/agents/activity", console.agent_activity)),
-        *insights_routes(app, settings),
-        *review_routes(console),
-    ])
+    # Each route with who may call it (bot/console/routes.py); `guard` checks it before the handler runs.
+    open_events_reader(app, settings)
+    access.register(app, route_table(console, settings))
     missing = access.undeclared(app)
     if missing:
         raise RuntimeError(f"console routes without an access rule: {', '.join(missing)}")

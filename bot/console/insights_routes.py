@@ -13,7 +13,6 @@ from typing import Any, Awaitable, Callable, Iterable, List
 from aiohttp import web
 from sqlalchemy.engine import Engine
 
-from bot.console.access import Declared, Rule, declare
 from bot.console.app import CONSOLE, ApiError, Console
 from bot.conversations.events_table import read_engine
 from bot.insights import exports
@@ -134,8 +133,8 @@ async def export(request: web.Request) -> web.StreamResponse:
     return response
 
 
-def insights_routes(app: web.Application, settings: Any) -> List[Declared]:
-    """The routes, with the events reader they need set up on `app`."""
+def open_events_reader(app: web.Application, settings: Any) -> None:
+    """The reader of Rasa's events the insights and the review queue use, on `app` (closed with it)."""
     reader = EventsReader(settings.conversations_url)
     app[EVENTS] = reader
 
@@ -143,10 +142,3 @@ def insights_routes(app: web.Application, settings: Any) -> List[Declared]:
         reader.dispose()
 
     app.on_cleanup.append(close)
-    return declare(
-        Rule.SUPERVISOR,
-        web.get("/insights", supervisor_page("insights.html")),
-        web.get("/review", supervisor_page("review.html")),
-        web.get("/api/insights", figures),
-        web.get("/api/insights/export/{kind}.{format}", export),
-    )

@@ -12,7 +12,7 @@
 (1) identical and near-identical texts as one row, with `count` and `ids`.
 (2) for the other `ids` of its row given in `group` too (dismiss as well).
 
-Registered by `create_app` with `*review_routes(console)`.
+Listed with their access rules in the console's route table (`bot/console/routes.py`).
 """
 from __future__ import annotations
 
@@ -22,8 +22,7 @@ from typing import Any, Callable, Dict, List
 from aiohttp import web
 from sqlalchemy.orm import Session
 
-from bot.console.access import Declared, Rule, declare
-from bot.console.app import ApiError, Console, _json_body
+from bot.console.app import CONSOLE, ApiError, _json_body
 from bot.console.insights_routes import EVENTS
 from bot.console.rasa_client import RasaUnavailable
 from bot.console.transcript import TicketConversation, ticket_conversation
@@ -69,120 +68,120 @@ def _item_id(request: web.Request) -> int:
     return item_id
 
 
-def review_routes(console: Console) -> List[Declared]:
-    """The review queue's routes for `console` (see the module's table)."""
-    def me(request: web.Request) -> int:
-        return request["agent"]["id"]
+def me(request: web.Request) -> int:
+    """The signed-in reviewer's agent id."""
+    return request["agent"]["id"]
 
-    @_refusals
-    async def list_items(request: web.Request) -> web.Response:
-        settings = console.settings
-        period = Period.from_query(dict(request.query), settings.service_timezone,
-                                   today_in(settings.service_timezone), DEFAULT_DAYS)
-        status = request.query.get("status") or review_queue.PENDING
-        if status not in (*REVIEW_STATUSES, ALL):
-            raise ApiError(400, "bad_request")
-        try:
-            collected: Dict[str, int] | None = await console.db(lambda session: review_queue.collect(
-                request.app[EVENTS].engine, session, period, settings.review_confidence_threshold))
-        except review_queue.ConversationsUnavailable:
-            collected = None  # what was collected before can still be reviewed
 
-        def read(session: Session) -> List[Dict[str, Any]]:
-            found = review_queue.items(session, period, None if status == ALL else status)
-            names = review_queue.agent_names(session, found)
-            return [review_queue.group_json(group, names) for group in review_queue.group_items(found)]
+@_refusals
+async def list_items(request: web.Request) -> web.Response:
+    console = request.app[CONSOLE]
+    settings = console.settings
+    period = Period.from_query(dict(request.query), settings.service_timezone,
+                               today_in(settings.service_timezone), DEFAULT_DAYS)
+    status = request.query.get("status") or review_queue.PENDING
+    if status not in (*REVIEW_STATUSES, ALL):
+        raise ApiError(400, "bad_request")
+    try:
+        collected: Dict[str, int] | None = await console.db(lambda session: review_queue.collect(
+            request.app[EVENTS].engine, session, period, settings.review_confidence_threshold))
+    except review_queue.ConversationsUnavailable:
+        collected = None  # what was collected before can still be reviewed
 
-        return web.json_response({
-            "items": await console.db(read), "collected": collected, "conversations_unavailable": collected is None,
-            "from": period.start.isoformat(), "to": period.end.isoformat(), "channel": period.channel,
-            **period.days(settings.service_timezone),
-        })
+    def read(session: Session) -> List[Dict[str, Any]]:
+        found = review_queue.items(session, period, None if status == ALL else status)
+        names = review_queue.agent_names(session, found)
+        return [review_queue.group_json(group, names) for group in review_queue.group_items(found)]
 
-    @_refusals
-    async def flag(request: web.Request) -> web.Response:
-        body = await _json_body(request)
-        number, seq = body.get("ticket"), body.get("seq")
-        if not isinstance(number, str) or not isinstance(seq, int) or isinstance(seq, bool):
-            raise ApiError(400, "bad_request")
+    return web.json_response({
+        "items": await console.db(read), "collected": collected, "conversations_unavailable": collected is None,
+        "from": period.start.isoformat(), "to": period.end.isoformat(), "channel": period.channel,
+        **period.days(settings.service_timezone),
+    })
 
-        def conversation_of(session: Session) -> TicketConversation:
-            # Readable: the access rule said so.
-            return ticket_conversation(session, store.ticket_by_number(session, number))
 
-        conversation = await console.db(conversation_of)
-        try:
-            events = await console.rasa.events(conversation.conversation_id)
-        except RasaUnavailable as error:
-            raise ApiError(502, "rasa_unavailable") from error
-        if seq not in conversation.window(events):  # a message of another ticket's conversation
-            raise ApiError(404, "message_not_found")
-        message = review_queue.user_message_at(events, seq, conversation.conversation_id)
+@_refusals
+async def flag(request: web.Request) -> web.Response:
+    console = request.app[CONSOLE]
+    body = await _json_body(request)
+    number, seq = body.get("ticket"), body.get("seq")
+    if not isinstance(number, str) or not isinstance(seq, int) or isinstance(seq, bool):
+        raise ApiError(400, "bad_request")
 
-        def work(session: Session) -> Dict[str, Any]:
-            item = review_queue.flag(session, message, me(request))
-            return {"id": item.id, "status": item.status, "reason": item.reason, "flagged": True}
+    def conversation_of(session: Session) -> TicketConversation:
+        # Readable: the access rule said so.
+        return ticket_conversation(session, store.ticket_by_number(session, number))
 
-        return web.json_response({"item": await console.db(work)})
+    conversation = await console.db(conversation_of)
+    try:
+        events = await console.rasa.events(conversation.conversation_id)
+    except RasaUnavailable as error:
+        raise ApiError(502, "rasa_unavailable") from error
+    if seq not in conversation.window(events):  # a message of another ticket's conversation
+        raise ApiError(404, "message_not_found")
+    message = review_queue.user_message_at(events, seq, conversation.conversation_id)
 
-    @_refusals
-    async def correct(request: web.Request) -> web.Response:
-        item_id, body = _item_id(request), await _json_body(request)
-        labels = domain_labels()
+    def work(session: Session) -> Dict[str, Any]:
+        item = review_queue.flag(session, message, me(request))
+        return {"id": item.id, "status": item.status, "reason": item.reason, "flagged": True}
 
-        def work(session: Session) -> Dict[str, Any]:
-            first = review_queue.review_item(session, item_id)
+    return web.json_response({"item": await console.db(work)})
 
-            def decide(one: int) -> Any:
-                # The reviewer's entities are spans of this text; a near-identical one keeps the NLU's.
-                item = review_queue.review_item(session, one)
-                entities = body.get("entities") if item.text == first.text else list(item.entities or [])
-                return review_queue.correct(session, one, body.get("intent"), entities, me(request), labels)
 
-            done = review_queue.apply_to_group(item_id, body.get("group"), decide)
-            return review_queue.group_json(done, review_queue.agent_names(session, done))
+@_refusals
+async def correct(request: web.Request) -> web.Response:
+    console = request.app[CONSOLE]
+    item_id, body = _item_id(request), await _json_body(request)
+    labels = domain_labels()
 
-        return web.json_response({"item": await console.db(work)})
+    def work(session: Session) -> Dict[str, Any]:
+        first = review_queue.review_item(session, item_id)
 
-    @_refusals
-    async def dismiss(request: web.Request) -> web.Response:
-        item_id = _item_id(request)
-        body = await _json_body(request) if request.can_read_body else {}
+        def decide(one: int) -> Any:
+            # The reviewer's entities are spans of this text; a near-identical one keeps the NLU's.
+            item = review_queue.review_item(session, one)
+            entities = body.get("entities") if item.text == first.text else list(item.entities or [])
+            return review_queue.correct(session, one, body.get("intent"), entities, me(request), labels)
 
-        def work(session: Session) -> Dict[str, Any]:
-            done = review_queue.apply_to_group(item_id, body.get("group"),
-                                               lambda one: review_queue.dismiss(session, one, me(request)))
-            return review_queue.group_json(done, review_queue.agent_names(session, done))
+        done = review_queue.apply_to_group(item_id, body.get("group"), decide)
+        return review_queue.group_json(done, review_queue.agent_names(session, done))
 
-        return web.json_response({"item": await console.db(work)})
+    return web.json_response({"item": await console.db(work)})
 
-    async def labels(request: web.Request) -> web.Response:
-        """What a correction may use: the domain's intents (FAQ topics as faq/<topic>) and entities."""
-        known = domain_labels()
-        titles = {name: intent_title(name) or name for name in known.intents}
-        return web.json_response({"intents": sorted(known.intents), "titles": titles,
-                                  "entities": sorted(known.entities)})
 
-    @_refusals
-    async def export(request: web.Request) -> web.Response:
-        def work(session: Session) -> review_export.Export:
-            training, held_out = review_export.known_texts(leave_out=review_export.DEFAULT_OUT)
-            return review_export.build_export(review_queue.corrected_items(session), training, held_out,
-                                              tests=review_export.bigrams_of_test_set())
+@_refusals
+async def dismiss(request: web.Request) -> web.Response:
+    console = request.app[CONSOLE]
+    item_id = _item_id(request)
+    body = await _json_body(request) if request.can_read_body else {}
 
-        result = await console.db(work)
-        return web.Response(
-            text=result.yaml_text, content_type="application/x-yaml", charset="utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{review_export.DEFAULT_OUT.name}"',
-                     "X-Review-Examples": str(len(result.examples)),
-                     "X-Review-Left-Out": str(len(result.left_out))})
+    def work(session: Session) -> Dict[str, Any]:
+        done = review_queue.apply_to_group(item_id, body.get("group"),
+                                           lambda one: review_queue.dismiss(session, one, me(request)))
+        return review_queue.group_json(done, review_queue.agent_names(session, done))
 
-    return [
-        *declare(Rule.TICKET, web.post("/api/review/flag", flag)),  # the ticket named by the body's `ticket`
-        *declare(Rule.SUPERVISOR,
-                 web.get("/api/review", list_items),
-                 web.post("/api/review/{id}/correct", correct),
-                 web.post("/api/review/{id}/dismiss", dismiss),
-                 web.get("/api/review/labels", labels),
-                 web.get("/api/review/export.yml", export)),
-    ]
+    return web.json_response({"item": await console.db(work)})
+
+
+async def labels(request: web.Request) -> web.Response:
+    """What a correction may use: the domain's intents (FAQ topics as faq/<topic>) and entities."""
+    known = domain_labels()
+    titles = {name: intent_title(name) or name for name in known.intents}
+    return web.json_response({"intents": sorted(known.intents), "titles": titles,
+                              "entities": sorted(known.entities)})
+
+
+@_refusals
+async def export(request: web.Request) -> web.Response:
+    console = request.app[CONSOLE]
+    def work(session: Session) -> review_export.Export:
+        training, held_out = review_export.known_texts(leave_out=review_export.DEFAULT_OUT)
+        return review_export.build_export(review_queue.corrected_items(session), training, held_out,
+                                          tests=review_export.bigrams_of_test_set())
+
+    result = await console.db(work)
+    return web.Response(
+        text=result.yaml_text, content_type="application/x-yaml", charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{review_export.DEFAULT_OUT.name}"',
+                 "X-Review-Examples": str(len(result.examples)),
+                 "X-Review-Left-Out": str(len(result.left_out))})

@@ -20,8 +20,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Sanic
 
-from bot.cli.serve import free_port
 from bot.runtime.lock_store import FastInMemoryLockStore
+from tests.servers import free_port
 
 Reply = Dict[str, Any]
 _app_names = itertools.count()

@@ -15,8 +15,8 @@ from rasa.utils.endpoints import EndpointConfig
 
 from bot.channels.rest import REQUEST_ID_HEADER, CallbackInput, RestInput
 from bot.cli.callback_receiver import CallbackReceiver
-from bot.cli.serve import free_port
 from bot.runtime.message_guard import REQUEST_ID
+from tests.servers import free_port
 
 
 def request(body: dict, headers: dict) -> SimpleNamespace:

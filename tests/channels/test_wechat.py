@@ -388,7 +388,7 @@ def test_an_openid_that_no_wechat_hands_out_is_refused(wechat):
 
 def test_the_app_secret_and_access_token_never_reach_a_log(wechat, api, caplog):
     """A network error's message quotes the URL, which carries `secret=` (token fetch) or `access_token=`."""
-    from bot.cli.serve import free_port
+    from tests.servers import free_port
 
     server = wechat(wechat_api_url=f"http://127.0.0.1:{free_port()}/cgi-bin/")
     with pytest.raises(DeliveryFailed):

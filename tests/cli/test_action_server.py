@@ -8,7 +8,7 @@ import pytest
 from sanic import Sanic
 
 from bot.cli.action_server import SECRET_HEADER, create_app
-from bot.cli.serve import free_port
+from tests.servers import free_port
 
 SECRET = "action-secret-for-tests-0123456789"
 Sanic.test_mode = True

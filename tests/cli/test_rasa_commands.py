@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from bot.cli.rasa_commands import rasa_arguments
-from bot.cli.serve import free_port
 from bot.model_files import model_name, model_path
 from bot.settings import PROJECT_ROOT, Settings
+from tests.servers import free_port
 
 CARD = "6222020200112233445"
 

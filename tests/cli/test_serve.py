@@ -3,8 +3,9 @@ import socket
 from pathlib import Path
 
 from bot.cli import serve
-from bot.cli.serve import child_environment, free_port, free_port_range
+from bot.cli.serve import child_environment
 from bot.settings import PROJECT_ROOT, Settings
+from tests.servers import free_port, free_port_range
 
 
 def test_every_setting_reaches_the_child_processes(tmp_path):

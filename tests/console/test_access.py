@@ -91,13 +91,13 @@ async def _everything(request: web.Request) -> web.Response:
 def test_create_app_refuses_to_start_with_a_route_without_a_rule(console_settings, console_db, monkeypatch):
     import bot.console.insights_routes as insights_routes
 
-    declared = insights_routes.insights_routes
+    opened = insights_routes.open_events_reader
 
     def also_a_bare_route(app, settings):  # a module adding a route behind the table's back
         app.router.add_get("/api/sneaky", _everything)
-        return declared(app, settings)
+        return opened(app, settings)
 
-    monkeypatch.setattr(insights_routes, "insights_routes", also_a_bare_route)
+    monkeypatch.setattr(insights_routes, "open_events_reader", also_a_bare_route)
     with pytest.raises(RuntimeError, match="GET /api/sneaky, HEAD /api/sneaky"):
         create_app(console_settings, console_db, FakeRasa())
 

@@ -16,7 +16,6 @@ from typing import Any, Dict, Iterator, List
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from bot.cli.serve import free_port
 from bot.console.agents import create_agent
 from bot.console.app import create_app
 from bot.settings import Settings
@@ -28,6 +27,7 @@ from bot.tickets.migrate import upgrade
 from tests.aiohttp_thread import AiohttpThread
 from tests.browser_pages import checked_page
 from tests.console.conftest import FakeRasa
+from tests.servers import free_port
 
 TIMEOUT_MS = 10_000
 PASSWORD = "correct-horse-42"

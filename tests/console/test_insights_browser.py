@@ -9,7 +9,6 @@ from typing import Iterator, List
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from bot.cli.serve import free_port
 from bot.console.app import create_app
 from bot.content.catalog import load_guides
 from bot.settings import Settings
@@ -20,6 +19,7 @@ from tests.aiohttp_thread import AiohttpThread
 from tests.browser_pages import checked_page, sign_in
 from tests.console.conftest import FakeRasa
 from tests.insights.generated import Script, write
+from tests.servers import free_port
 from tests.ticket_factories import PASSWORD, make_agent
 
 TIMEOUT_MS = 15_000

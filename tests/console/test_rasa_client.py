@@ -17,9 +17,9 @@ from sanic import Sanic, response
 from sanic_jwt import Initialize
 
 from bot.channels.conversation_events import ConversationEventsInput
-from bot.cli.serve import free_port
 from bot.console.rasa_client import RasaClient, RasaUnavailable
 from bot.settings import get_settings
+from tests.servers import free_port
 
 SECRET = "rasa-api-secret-for-tests-0123456789"
 Sanic.test_mode = True

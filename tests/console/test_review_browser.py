@@ -12,7 +12,6 @@ import pytest
 import yaml
 from playwright.sync_api import Browser, Page, expect
 
-from bot.cli.serve import free_port
 from bot.console.app import create_app
 from bot.settings import Settings
 from bot.tickets.database import Database
@@ -22,6 +21,7 @@ from tests.aiohttp_thread import AiohttpThread
 from tests.browser_pages import checked_page, sign_in
 from tests.console.conftest import FakeRasa
 from tests.insights.generated import Script, write
+from tests.servers import free_port
 from tests.ticket_factories import PASSWORD, make_agent, make_ticket
 
 TIMEOUT_MS = 15_000

@@ -12,9 +12,9 @@ import time
 import pytest
 import requests
 
-from bot.cli.serve import replicated_ports
 from bot.deploy.nginx import find_nginx, write_config
 from bot.settings import Settings
+from tests.servers import replicated_ports
 
 SETTINGS = Settings(deployment="replicated", database_url="postgresql://postgres@127.0.0.1/okpay",
                     redis_url="redis://127.0.0.1:6379/0", rasa_replicas=3)

@@ -11,13 +11,14 @@ import pytest
 import requests
 
 from bot.cli.callback_receiver import CallbackReceiver
-from bot.cli.serve import free_port, running_stack
+from bot.cli.serve import running_stack
 from bot.model_files import model_path
 from bot.settings import Settings
 from bot.tickets.database import Database
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.wechat_api import FakeWeChatAPI
 from tests.senders import sender_id
+from tests.servers import free_port
 from tests.ticket_factories import make_agent
 
 

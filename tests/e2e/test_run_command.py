@@ -8,8 +8,8 @@ import time
 import psutil
 import pytest
 
-from bot.cli.serve import free_port
 from bot.settings import PROJECT_ROOT
+from tests.servers import free_port
 
 pytestmark = pytest.mark.e2e
 

@@ -7,9 +7,9 @@ import json
 import pytest
 import requests
 
-from bot.cli.serve import stock_rasa_run
 from bot.runtime.api_auth import api_headers
 from bot.settings import PROJECT_ROOT
+from tests.servers import stock_rasa_run
 
 pytestmark = pytest.mark.e2e
 

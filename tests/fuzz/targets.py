@@ -50,7 +50,6 @@ from bot.channels.rest import CallbackInput, RestInput
 from bot.channels.telegram import SECRET_HEADER, TelegramChannel
 from bot.channels.wechat import WeChatInput
 from bot.channels.widget import MAX_SOCKET_MESSAGE_BYTES, NAMESPACE, WidgetInput
-from bot.cli.serve import free_port
 from bot.console.app import MAX_BODY_BYTES, create_app
 from bot.settings import Settings, reset_settings_cache
 from bot.tickets import store
@@ -68,6 +67,7 @@ from tests.fakes.wechat_api import ACCOUNT, FakeWeChatAPI
 from tests.fuzz import strategies
 from tests.insights.generated import Script
 from tests.insights.generated import write as write_conversations
+from tests.servers import free_port
 from tests.ticket_factories import PASSWORD, make_agent, make_ticket
 
 EXAMPLES_VARIABLE = "OKPAY_FUZZ_EXAMPLES"

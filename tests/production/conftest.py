@@ -19,11 +19,12 @@ import redis
 import requests
 from sqlalchemy import create_engine, text
 
-from bot.cli.serve import free_port, replicated_ports, running_stack
+from bot.cli.serve import running_stack
 from bot.model_files import model_path
 from bot.settings import Settings
 from tests.private_postgres import PrivatePostgres
 from tests.senders import sender_id
+from tests.servers import free_port, replicated_ports
 
 
 class PrivateRedis:

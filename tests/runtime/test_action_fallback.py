@@ -11,10 +11,10 @@ from rasa.shared.core.events import BotUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.cli.serve import free_port
 from bot.rasa_patches import apply
 from tests.aiohttp_thread import AiohttpThread
 from tests.runtime.conftest import RESPONSES
+from tests.servers import free_port
 
 
 def run_action(url: str, small_domain) -> list:

@@ -91,7 +91,7 @@ def test_the_key_expires_by_itself(prefix, redis_url):
 
 
 def test_an_unreachable_redis_is_a_lock_error_not_a_silent_pass():
-    from bot.cli.serve import free_port
+    from tests.servers import free_port
 
     store = replica("okpaydown", port=free_port())
     with pytest.raises(LockError):
@@ -99,7 +99,7 @@ def test_an_unreachable_redis_is_a_lock_error_not_a_silent_pass():
 
 
 def test_giving_back_a_ticket_when_redis_went_away_is_logged_not_raised(caplog):
-    from bot.cli.serve import free_port
+    from tests.servers import free_port
 
     replica("okpaydown", port=free_port()).cleanup("conv", 0)
     assert "expires by itself" in caplog.text

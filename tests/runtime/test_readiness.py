@@ -7,8 +7,8 @@ from types import SimpleNamespace
 import redis
 from sqlalchemy import create_engine
 
-from bot.cli.serve import free_port
 from bot.runtime.readiness import readiness
+from tests.servers import free_port
 
 
 def agent(ready=True, engine=None, red=None) -> SimpleNamespace:

@@ -15,13 +15,13 @@ from aiohttp import web
 
 from bot.channels.conversation_events import ConversationEventsInput
 from bot.channels.widget import WidgetInput
-from bot.cli.serve import free_port
 from bot.settings import Settings, reset_settings_cache
 from bot.tickets.database import get_database
 from bot.tickets.migrate import upgrade
 from bot.widget.routes import demo_page, widget_routes
 from tests.aiohttp_thread import AiohttpThread
 from tests.channels.conftest import ChannelServer
+from tests.servers import free_port
 
 SECRET = "widget-browser-test-secret-0123456789"
 FOREIGN_SECRET = "not-the-widget-secret-0123456789"
