@@ -5,7 +5,7 @@ import asyncio
 import logging
 from typing import AsyncIterator, List
 
-from bot.stream.backends import NOW, Entry, RedisStream, open_stream
+from bot.stream.backends import DEFAULT_KEY, NOW, Entry, RedisStream, open_stream
 
 logger = logging.getLogger(__name__)
 
@@ -20,13 +20,13 @@ RETRY_S = 1.0
 class EventFeed:
     """The entries of the stream at `url`, as they come."""
 
-    def __init__(self, url: str, poll_s: float = POLL_S) -> None:
-        self.url, self.poll_s = url, poll_s
+    def __init__(self, url: str, poll_s: float = POLL_S, key: str = DEFAULT_KEY) -> None:
+        self.url, self.poll_s, self.key = url, poll_s, key
         self._stream = None
 
     def _open(self):  # noqa: ANN202 - the backend
         if self._stream is None:
-            self._stream = open_stream(self.url)
+            self._stream = open_stream(self.url, key=self.key)
         return self._stream
 
     async def latest(self) -> str:
