@@ -24,10 +24,10 @@ from typing import List
 from sqlalchemy import func, select
 
 from bot.conversations.events_table import events, prepare_events_table, read_engine
+from bot.database.database import Database
+from bot.database.migrate import upgrade
 from bot.insights.analytics import insights
 from bot.insights.period import Period
-from bot.tickets.database import Database
-from bot.tickets.migrate import upgrade
 from tests.insights.generated import TZ, Script, utc, write
 from tests.postgres import postgres_schema
 from tests.ticket_factories import make_agent

@@ -32,12 +32,12 @@ import aiohttp
 from aiohttp import web
 
 from bot.console.app import CONSOLE, create_app
+from bot.database.database import Database
+from bot.database.migrate import upgrade
 from bot.settings import Settings
 from bot.stream.backends import open_stream
 from bot.stream.broker import StreamBroker
 from bot.stream.feed import EventFeed
-from bot.tickets.database import Database
-from bot.tickets.migrate import upgrade
 from tests.console.conftest import FakeRasa
 from tests.servers import free_port
 from tests.ticket_factories import PASSWORD, make_agent, make_ticket

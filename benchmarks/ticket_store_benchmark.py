@@ -21,10 +21,11 @@ from typing import List
 
 from sqlalchemy import func, select
 
+from bot.agents.models import Agent
+from bot.database.database import Database
+from bot.database.migrate import upgrade
 from bot.tickets import store
-from bot.tickets.database import Database
-from bot.tickets.migrate import upgrade
-from bot.tickets.models import Agent, Ticket, TicketEvent
+from bot.tickets.models import Ticket, TicketEvent
 from tests.postgres import postgres_schema
 
 TZ = "Asia/Shanghai"

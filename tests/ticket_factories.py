@@ -6,9 +6,10 @@ from itertools import count
 
 from sqlalchemy.orm import Session
 
+from bot.agents.models import AGENT, Agent
 from bot.console.agents import create_agent
 from bot.tickets import store
-from bot.tickets.models import AGENT, Agent, Ticket
+from bot.tickets.models import Ticket
 
 _serial = count(1)
 TZ = "Asia/Shanghai"

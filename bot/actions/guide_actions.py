@@ -23,9 +23,9 @@ from bot.actions.tracker_reading import (
     latest_intent,
     latest_text,
 )
-from bot.content import replies
 from bot.content.catalog import TROUBLESHOOT, guide_for_intent
-from bot.content.progress import (
+from bot.guides import replies
+from bot.guides.progress import (
     COMPLETED,
     EXHAUSTED,
     Move,
@@ -37,7 +37,7 @@ from bot.content.progress import (
     start,
     tried_steps,
 )
-from bot.content.replies import GUIDE_ACTIONS, Reply, classifier_guess, interpret
+from bot.guides.replies import GUIDE_ACTIONS, Reply, classifier_guess, interpret
 from bot.nlu.normalize import normalize
 
 #: Responses that offer a person; "好的" right after one of them means "yes, hand me over".
@@ -132,7 +132,7 @@ class ActionGuideStart(Action):
 
 
 class ActionGuideAdvance(Action):
-    """Answers a reply to a guide's step (see bot/content/replies.py for what a reply can mean).
+    """Answers a reply to a guide's step (see bot/guides/replies.py for what a reply can mean).
 
     Inside an open guide: solved closes it; done / not solved / already done
     move on; stuck or a question gets the step's help; a situation another

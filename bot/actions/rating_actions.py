@@ -18,9 +18,9 @@ from rasa_sdk.types import DomainDict
 from bot.actions.ticket_form import SKIPPED, answering
 from bot.actions.tracker_reading import latest_text
 from bot.content.ticket_rules import load_ticket_rules
+from bot.database.database import StoreUnavailable, get_database
 from bot.nlu.normalize import normalize
 from bot.tickets import store
-from bot.tickets.database import StoreUnavailable, get_database
 
 RATING_SLOTS = ("rating_ticket", "rating_score", "rating_comment", "rating_attempts")
 #: After this many answers that are not a score, the form gives up politely.

@@ -30,12 +30,12 @@ from bot.actions.ticket_context import (
 from bot.actions.ticket_form import SKIPPED
 from bot.actions.tracker_reading import latest_intent
 from bot.content.ticket_rules import OTHER, load_ticket_rules
+from bot.database.database import StoreUnavailable, get_database
 from bot.handoff.decisions import BUSY, CLOSED, LIMITED, LIVE, HandoffDecision
 from bot.handoff.queueing import cancel_waiting, open_and_hand_off
 from bot.ratelimit import CLIENT_KEY
 from bot.settings import get_settings
 from bot.tickets import store
-from bot.tickets.database import StoreUnavailable, get_database
 from bot.tickets.models import Ticket
 from bot.tickets.service_hours import ServiceHours
 

@@ -13,8 +13,8 @@ from rasa_sdk.events import EventType, SlotSet
 
 from bot.actions.guide_actions import open_position
 from bot.actions.tracker_reading import latest_intent
-from bot.content.progress import tried_steps
 from bot.content.ticket_rules import OTHER, TicketRules
+from bot.guides.progress import tried_steps
 from bot.nlu.normalize import normalize
 from bot.tickets.models import GENERAL_QUEUE, HIGH, NORMAL, SENIOR_QUEUE
 

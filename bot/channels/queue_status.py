@@ -8,10 +8,10 @@ import asyncio
 import logging
 from typing import Any, Dict
 
+from bot.database.database import StoreUnavailable, get_database
 from bot.handoff.decisions import queue_wait_minutes
 from bot.settings import get_settings
 from bot.tickets import store
-from bot.tickets.database import StoreUnavailable, get_database
 from bot.tickets.models import ASSIGNED, QUEUED
 
 logger = logging.getLogger(__name__)

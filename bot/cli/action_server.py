@@ -29,7 +29,7 @@ from bot.settings import get_settings
 def _ping_ticket_database() -> None:
     from sqlalchemy import text
 
-    from bot.tickets.database import get_database
+    from bot.database.database import get_database
 
     with get_database().engine.connect() as connection:
         connection.execute(text("SELECT 1"))

@@ -23,12 +23,12 @@ from typing import Dict, Iterator, List
 import requests
 
 from bot.conversations.events_table import prepare_events_table
+from bot.database.migrate import upgrade
 from bot.deploy.endpoints import deployment_problems, store_environment
 from bot.deploy.nginx import find_nginx, write_config
 from bot.deploy.processes import ProcessSpec, plan
 from bot.model_files import model_path as current_model_path
 from bot.settings import PROJECT_ROOT, Settings, get_settings
-from bot.tickets.migrate import upgrade
 
 QUIET_ENV = {
     "RASA_TELEMETRY_ENABLED": "false",

@@ -8,10 +8,10 @@ from aiohttp import web
 
 from bot.console.app import create_app
 from bot.console.rasa_client import RasaClient
+from bot.database.database import get_database
+from bot.database.migrate import upgrade
 from bot.settings import get_settings
 from bot.stream.feed import EventFeed
-from bot.tickets.database import get_database
-from bot.tickets.migrate import upgrade
 
 
 def main() -> int:

@@ -26,8 +26,9 @@ from typing import Dict, Iterable, List, NamedTuple
 from aiohttp import web
 from aiohttp.web_urldispatcher import AbstractRoute
 
+from bot.agents.models import Agent
 from bot.tickets import store
-from bot.tickets.models import Agent, Ticket
+from bot.tickets.models import Ticket
 
 
 class Rule(str, enum.Enum):

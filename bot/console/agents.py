@@ -18,10 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.agents.models import AGENT, SUPERVISOR, Agent
 from bot.console.passwords import hash_password
-from bot.tickets.database import get_database
-from bot.tickets.migrate import upgrade
-from bot.tickets.models import AGENT, SUPERVISOR, Agent
+from bot.database.database import get_database
+from bot.database.migrate import upgrade
 
 
 def create_agent(

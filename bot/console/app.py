@@ -14,6 +14,7 @@ from aiohttp import web
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.agents.models import AWAY, ONLINE, Agent
 from bot.console import access, passwords, security, sessions
 from bot.console.access import Rule
 from bot.console.live import LiveHub
@@ -22,13 +23,14 @@ from bot.console.rasa_client import NotDelivered, RasaClient, RasaUnavailable
 from bot.console.serialize import agent_json, contacts_visible, masked_transcript, ticket_json
 from bot.console.transcript import TicketConversation, ticket_conversation, transcript
 from bot.content.catalog import CONTENT_DIR
+from bot.database.database import Database, StoreUnavailable
+from bot.database.schema import utcnow
 from bot.handoff.service import HandoffService
 from bot.privacy import Redaction, redact
 from bot.settings import Settings
 from bot.stream.feed import EventFeed
 from bot.tickets import store
-from bot.tickets.database import Database, StoreUnavailable
-from bot.tickets.models import ASSIGNED, AWAY, ONLINE, OPEN, QUEUES, SENIOR_QUEUE, Agent, Ticket, utcnow
+from bot.tickets.models import ASSIGNED, OPEN, QUEUES, SENIOR_QUEUE, Ticket
 
 HERE = Path(__file__).resolve().parent
 MAX_MESSAGE_CHARS = 2000

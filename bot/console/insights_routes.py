@@ -15,10 +15,10 @@ from sqlalchemy.engine import Engine
 
 from bot.console.app import CONSOLE, ApiError, Console
 from bot.conversations.events_table import read_engine
+from bot.database.database import StoreUnavailable
 from bot.insights import exports
 from bot.insights.analytics import insights
 from bot.insights.period import BadPeriod, Period, today_in
-from bot.tickets.database import StoreUnavailable
 
 EXPORT_CONTENT_TYPES = {"csv": "text/csv", "json": "application/json"}
 CHUNK_BYTES = 256 * 1024

@@ -28,9 +28,10 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.agents.models import Agent
 from bot.stream.feed import EventFeed
 from bot.tickets import store
-from bot.tickets.models import ACTIVE_STATUSES, Agent, Ticket
+from bot.tickets.models import ACTIVE_STATUSES, Ticket
 
 logger = logging.getLogger(__name__)
 

@@ -30,8 +30,8 @@ from bot.content.catalog import intent_title
 from bot.insights import review_export, review_queue
 from bot.insights.nlu_labels import BadLabel, domain_labels
 from bot.insights.period import BadPeriod, Period, today_in
+from bot.insights.review_items import REVIEW_STATUSES
 from bot.tickets import store
-from bot.tickets.models import REVIEW_STATUSES
 
 #: Days listed when the request names no period.
 DEFAULT_DAYS = 7

@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Dict, List, Mapping
 
+from bot.agents.models import SUPERVISOR, Agent
 from bot.content.catalog import load_guides
 from bot.content.ticket_rules import load_ticket_rules
 from bot.privacy import mask_contact, mask_contacts
-from bot.tickets.models import NOTE, SUPERVISOR, Agent, Ticket
+from bot.tickets.models import NOTE, Ticket
 
 
 def _iso(moment: datetime | None) -> str | None:

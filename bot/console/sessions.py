@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bot.agents.models import ONLINE, Agent, AgentSession
 from bot.console.passwords import dummy_hash, verify_password
-from bot.tickets.models import ONLINE, Agent, AgentSession, utcnow
+from bot.database.schema import utcnow
 
 COOKIE = "okpay_console"
 

@@ -4,7 +4,7 @@ Rules map intents to actions, but a reply to a step is understood against that
 step, not by its intent alone: "验证码没来" at the step that sends a code is
 that step's problem, not a new password reset; "流量满格" after the network
 step means the network is fine, not "solved". When a guide has just shown a
-step and `bot.content.replies.interpret` reads the user's message as a reply
+step and `bot.guides.replies.interpret` reads the user's message as a reply
 to it, this policy predicts `action_guide_advance` (which answers it the same
 way), above the rules. Anything else — a new topic, a request for a person, a
 paused conversation, a form — it leaves to the other policies.
@@ -29,8 +29,8 @@ from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.content.progress import position_from_slots
-from bot.content.replies import GUIDE_ACTIONS, classifier_guess, interpret
+from bot.guides.progress import position_from_slots
+from bot.guides.replies import GUIDE_ACTIONS, classifier_guess, interpret
 
 ADVANCE = "action_guide_advance"
 

@@ -1,7 +1,7 @@
 """How well replies to a guide's step are understood: the model's parse, then `interpret`.
 
 Each reply of tests/data/step_replies.tsv is parsed by the trained model and
-read by `bot.content.replies.interpret` at its guide's step, as the guide
+read by `bot.guides.replies.interpret` at its guide's step, as the guide
 policy and `action_guide_advance` do. A reply counts as understood when the
 assistant's answer fits its meaning:
 
@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Sequence
 
-from bot.content import replies
 from bot.content.catalog import PROCEDURE, load_guides
-from bot.content.progress import Position
-from bot.content.replies import Reply, classifier_guess, interpret
 from bot.evaluation import rasa_nlu
+from bot.guides import replies
+from bot.guides.progress import Position
+from bot.guides.replies import Reply, classifier_guess, interpret
 
 MOVES_ON = {replies.NOT_SOLVED, replies.DONE, replies.NEXT, replies.ALREADY_DONE, replies.JUMP, replies.CONFIRM}
 HELP = {replies.STUCK, replies.QUESTION}

@@ -11,9 +11,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.database.schema import utcnow
 from bot.settings import Settings
 from bot.tickets import store
-from bot.tickets.models import Ticket, utcnow
+from bot.tickets.models import Ticket
 from bot.tickets.service_hours import ServiceHours
 
 LIVE = "live"  # queued for an agent; the conversation is paused

@@ -6,11 +6,12 @@ from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
+from bot.database.schema import utcnow
 from bot.handoff.decisions import BUSY, LIMITED, LIVE, HandoffDecision, hand_off, queue_wait_minutes
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
 from bot.tickets import store
-from bot.tickets.models import QUEUED, Ticket, utcnow
+from bot.tickets.models import QUEUED, Ticket
 
 
 @lru_cache(maxsize=4)

@@ -26,11 +26,13 @@ from typing import Any, Awaitable, Callable, Dict, List, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.agents.models import Agent
 from bot.channels.undelivered import undelivered_in
 from bot.console.rasa_client import NotDelivered, RasaClient, RasaUnavailable
+from bot.database.database import Database
+from bot.database.schema import utcnow
 from bot.tickets import store
-from bot.tickets.database import Database
-from bot.tickets.models import ASSIGNED, OPEN, RESOLVED, Agent, HandoffStep, Ticket, utcnow
+from bot.tickets.models import ASSIGNED, OPEN, RESOLVED, HandoffStep, Ticket
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

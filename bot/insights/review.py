@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import List
 
 from bot.conversations.events_table import read_engine
+from bot.database.database import Database
+from bot.database.migrate import upgrade
 from bot.insights import review_export, review_queue
 from bot.insights.period import CHANNELS, BadPeriod, Period, today_in
 from bot.settings import get_settings
-from bot.tickets.database import Database
-from bot.tickets.migrate import upgrade
 
 DEFAULT_DAYS = 7
 

@@ -28,13 +28,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Sequence, Set, Tuple
 
+from bot.database.schema import utcnow
 from bot.evaluation.examples import load_examples, plain_text
 from bot.evaluation.leakage import THRESHOLD as LEAK_THRESHOLD
 from bot.evaluation.leakage import BigramIndex
 from bot.nlu.normalize import normalize
 from bot.privacy import mask_contacts
 from bot.settings import PROJECT_ROOT
-from bot.tickets.models import utcnow
 
 DEFAULT_OUT = PROJECT_ROOT / "bot/data/nlu/review_corrections.yml"
 TRAINING_DIR = PROJECT_ROOT / "bot/data/nlu"

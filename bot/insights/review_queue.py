@@ -57,15 +57,16 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot.agents.models import Agent
 from bot.content.catalog import intent_title
 from bot.conversations.events_table import FALLBACK_INTENT, events, in_period, utter_action
+from bot.database.schema import utcnow
 from bot.evaluation.leakage import bigrams, comparable, jaccard
 from bot.events import EXTERNAL_PREFIX, external_intent
 from bot.insights.analytics import ticket_times
 from bot.insights.nlu_labels import NluLabels
 from bot.insights.period import Period, channel_of
-from bot.privacy import redact_with_entities
-from bot.tickets.models import (
+from bot.insights.review_items import (
     BEFORE_HANDOFF,
     CORRECTED,
     DISMISSED,
@@ -76,10 +77,9 @@ from bot.tickets.models import (
     PENDING,
     REPHRASED,
     REVIEW_STATUSES,
-    Agent,
     ReviewItem,
-    utcnow,
 )
+from bot.privacy import redact_with_entities
 
 #: 没解决: what the guide's "没解决" button sends, and what typing it is classified as.
 NOT_SOLVED_INTENT = "deny"

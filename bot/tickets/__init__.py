@@ -1,8 +1,9 @@
-"""The ticket store: tickets, their history, agents, sessions and ratings.
+"""The tickets: opening, numbering, the queue and claims, access rules, ratings (`store`), their tables
+(`models`), service hours and ticket numbers.
 
 Shared by the action server (which opens tickets) and the agent console (which
-works them). SQLite by default, PostgreSQL by `OKPAY_DATABASE_URL`; the schema
-is kept by Alembic (`python -m bot.tickets.migrate`). Nothing here connects to
-a database at import time: `bot.tickets.database.get_database()` builds the
-engine on first use.
+works them). The tables live in the support database (`bot.database`), with
+the agents' (`bot.agents`) and the review queue's (`bot.insights.review_items`);
+the handoff itself is `bot.handoff`. Nothing here connects to a database at
+import time: `bot.database.database.get_database()` builds the engine on first use.
 """

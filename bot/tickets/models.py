@@ -1,32 +1,15 @@
-"""SQLAlchemy models of the ticket store.
+"""The tickets: their rows, history, conversation steps, ratings and daily numbers.
 
-Times are stored as UTC and always come back timezone-aware (`UTCDateTime`);
-money is `Numeric` and comes back as `Decimal`. Status, priority, queue and
-role values are the constants below, so code and migrations agree on them.
+Status, priority, queue and history-kind values are the constants below, so
+code and migrations agree on them.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from decimal import Decimal
-from typing import Any
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import relationship
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    CheckConstraint,
-    Column,
-    DateTime,
-    Float,
-    ForeignKey,
-    Integer,
-    MetaData,
-    Numeric,
-    String,
-    Text,
-    UniqueConstraint,
-)
-from sqlalchemy.orm import declarative_base, relationship
-from sqlalchemy.types import TypeDecorator
+from bot.agents.models import Agent
+from bot.database.schema import Base, Money, UTCDateTime, utcnow
 
 # Ticket status
 OPEN = "open"  # recorded; an agent follows up later (outside service hours, nobody free)
@@ -45,15 +28,6 @@ GENERAL_QUEUE = "general"
 SENIOR_QUEUE = "senior"
 QUEUES = (GENERAL_QUEUE, SENIOR_QUEUE)
 
-AGENT = "agent"
-SUPERVISOR = "supervisor"
-ROLES = (AGENT, SUPERVISOR)
-
-CENTS = Decimal("0.01")
-
-ONLINE = "online"
-AWAY = "away"
-
 # Kinds of ticket history entries
 CREATED = "created"
 STATUS_CHANGED = "status"
@@ -63,105 +37,6 @@ NOTE = "note"
 RATED = "rated"
 #: A message to the user that the channel refused (body: channel and reason code).
 UNDELIVERED = "undelivered"
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-class UTCDateTime(TypeDecorator):
-    """A datetime stored as naive UTC and read back as aware UTC.
-
-    SQLite keeps no time zone, PostgreSQL's `timestamp` neither; converting at
-    this one boundary keeps every comparison in Python between aware times.
-    """
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=timezone.utc)
-
-
-class Money(TypeDecorator):
-    """A `Decimal` amount with two places: NUMERIC on PostgreSQL, text on SQLite.
-
-    SQLite has no decimal type (NUMERIC columns turn values into floats), so
-    there the exact digits are stored as text; Python always sees `Decimal`.
-    """
-
-    impl = Numeric(14, 2)
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect: Any) -> Any:
-        if dialect.name == "sqlite":
-            return dialect.type_descriptor(String(32))
-        return dialect.type_descriptor(Numeric(14, 2, asdecimal=True))
-
-    def process_bind_param(self, value: Decimal | None, dialect: Any) -> Any:
-        if value is None:
-            return None
-        value = Decimal(value).quantize(CENTS)
-        return str(value) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
-        return None if value is None else Decimal(str(value)).quantize(CENTS)
-
-
-Base = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
-
-
-class Agent(Base):
-    __tablename__ = "agents"
-
-    id = Column(Integer, primary_key=True)
-    username = Column(String(64), nullable=False, unique=True)
-    display_name = Column(String(64), nullable=False)
-    #: The number users may ask for (工号), shown with every reply.
-    agent_number = Column(String(16), nullable=False, unique=True)
-    password_hash = Column(String(255), nullable=False)
-    role = Column(String(16), nullable=False, default=AGENT)
-    #: Senior agents also serve the senior queue.
-    senior = Column(Boolean, nullable=False, default=False)
-    active = Column(Boolean, nullable=False, default=True)
-    presence = Column(String(16), nullable=False, default=AWAY)
-    last_seen_at = Column(UTCDateTime)
-    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
-
-    __table_args__ = (CheckConstraint(f"role IN ('{AGENT}', '{SUPERVISOR}')", name="role"),)
-
-    @property
-    def is_supervisor(self) -> bool:
-        return self.role == SUPERVISOR
-
-
-class AgentSession(Base):
-    """A console sign-in. Only a hash of the cookie's token is stored."""
-
-    __tablename__ = "agent_sessions"
-
-    id = Column(Integer, primary_key=True)
-    token_hash = Column(String(64), nullable=False, unique=True)
-    agent_id = Column(Integer, ForeignKey("agents.id", ondelete="CASCADE"), nullable=False, index=True)
-    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
-    expires_at = Column(UTCDateTime, nullable=False)
-
-    agent = relationship(Agent)
 
 
 class Ticket(Base):
@@ -271,57 +146,3 @@ class TicketCounter(Base):
 
 
 # Review queue: why a user message was collected, and what a reviewer decided.
-LOW_CONFIDENCE = "low_confidence"
-FALLBACK = "fallback"
-BEFORE_HANDOFF = "before_handoff"
-NOT_SOLVED = "not_solved"
-REPHRASED = "rephrased"
-FLAGGED = "flagged"
-REVIEW_REASONS = (LOW_CONFIDENCE, FALLBACK, REPHRASED, BEFORE_HANDOFF, NOT_SOLVED, FLAGGED)
-PENDING = "pending"
-CORRECTED = "corrected"
-DISMISSED = "dismissed"
-REVIEW_STATUSES = (PENDING, CORRECTED, DISMISSED)
-
-
-class ReviewItem(Base):
-    """A user message the assistant was unsure about or got wrong, waiting for (or given) a reviewer's intent.
-
-    One row per message (conversation id and Rasa's `message_id`), however
-    often it is collected or flagged. `text` is the message as the tracker
-    store keeps it (secrets were masked before storage), redacted again when
-    the item is made, and `entities` moved to match.
-    """
-
-    __tablename__ = "review_items"
-
-    id = Column(Integer, primary_key=True)
-    conversation_id = Column(String(255), nullable=False)
-    #: Rasa's `message_id` of the user event (or "ts:<timestamp>" when Rasa recorded none).
-    message_id = Column(String(255), nullable=False)
-    channel = Column(String(16), nullable=False)
-    text = Column(Text, nullable=False)
-    predicted_intent = Column(String(255))
-    confidence = Column(Float)
-    #: Entities as the NLU found them: [{entity, value, start, end}, …].
-    entities = Column(JSON, nullable=False, default=list)
-    #: Why it was collected first (REVIEW_REASONS); an agent's flag on it is `flagged_by`.
-    reason = Column(String(16), nullable=False)
-    flagged_by = Column(Integer, ForeignKey("agents.id", ondelete="SET NULL"))
-    flagged_at = Column(UTCDateTime)
-    status = Column(String(16), nullable=False, default=PENDING)
-    corrected_intent = Column(String(255))
-    corrected_entities = Column(JSON)
-    reviewed_by = Column(Integer, ForeignKey("agents.id", ondelete="SET NULL"))
-    reviewed_at = Column(UTCDateTime)
-    #: When the user sent it.
-    message_at = Column(UTCDateTime, nullable=False, index=True)
-    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
-
-    __table_args__ = (
-        UniqueConstraint("conversation_id", "message_id"),
-        CheckConstraint(
-            "reason IN ('low_confidence', 'fallback', 'rephrased', 'before_handoff', 'not_solved', 'flagged')",
-            name="reason"),
-        CheckConstraint("status IN ('pending', 'corrected', 'dismissed')", name="status"),
-    )

@@ -17,6 +17,8 @@ from typing import Any, Dict, List, Sequence
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.agents.models import ONLINE, Agent
+from bot.database.schema import utcnow
 from bot.tickets.models import (
     ASSIGNED,
     ASSIGNED_TO,
@@ -26,7 +28,6 @@ from bot.tickets.models import (
     HIGH,
     NORMAL,
     NOTE,
-    ONLINE,
     OPEN,
     QUEUED,
     RATED,
@@ -35,11 +36,9 @@ from bot.tickets.models import (
     STATUS_CHANGED,
     TRANSFERRED,
     UNDELIVERED,
-    Agent,
     Rating,
     Ticket,
     TicketEvent,
-    utcnow,
 )
 from bot.tickets.numbers import next_number
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.database.database import get_database
+from bot.database.migrate import upgrade
 from bot.settings import reset_settings_cache
-from bot.tickets.database import get_database
-from bot.tickets.migrate import upgrade
 
 
 @pytest.fixture

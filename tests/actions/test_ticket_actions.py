@@ -15,8 +15,9 @@ from bot.actions.ticket_actions import (
     ActionTicketStatus,
 )
 from bot.actions.ticket_form import SKIPPED
+from bot.agents.models import ONLINE
 from bot.tickets import store
-from bot.tickets.models import CANCELLED, HIGH, ONLINE, OPEN, QUEUED, SENIOR_QUEUE, Ticket
+from bot.tickets.models import CANCELLED, HIGH, OPEN, QUEUED, SENIOR_QUEUE, Ticket
 from tests.conftest import slots_of, uttered
 from tests.ticket_factories import make_agent, make_ticket
 

@@ -19,9 +19,9 @@ from bot.channels.deliveries import DeliveryLedger
 from bot.channels.telegram import SECRET_HEADER, TelegramChannel, main
 from bot.channels.telegram_output import inline_keyboard
 from bot.channels.undelivered import Undeliverable, undelivered_in
+from bot.database.database import get_database
+from bot.database.migrate import upgrade
 from bot.settings import get_settings, reset_settings_cache
-from bot.tickets.database import get_database
-from bot.tickets.migrate import upgrade
 from bot.tickets.models import UNDELIVERED, Ticket
 from tests.fakes import telegram_api as updates
 from tests.fakes.telegram_api import FakeTelegramAPI

@@ -13,9 +13,9 @@ from bot.channels.common import UNSUPPORTED_MESSAGE
 from bot.channels.undelivered import Undeliverable, undelivered_in
 from bot.channels.wechat import WeChatInput
 from bot.channels.wechat_output import DeliveryFailed
+from bot.database.database import get_database
+from bot.database.migrate import upgrade
 from bot.settings import get_settings, reset_settings_cache
-from bot.tickets.database import get_database
-from bot.tickets.migrate import upgrade
 from bot.tickets.models import UNDELIVERED, Ticket
 from tests.fakes.wechat_api import ACCOUNT, FakeWeChatAPI
 from tests.ticket_factories import make_ticket

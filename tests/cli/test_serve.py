@@ -1,11 +1,8 @@
 """The servers started by `bot.cli.serve` all get the same settings."""
-import socket
 from pathlib import Path
 
-from bot.cli import serve
 from bot.cli.serve import child_environment
 from bot.settings import PROJECT_ROOT, Settings
-from tests.servers import free_port, free_port_range
 
 
 def test_every_setting_reaches_the_child_processes(tmp_path):
@@ -35,20 +32,3 @@ def test_development_gets_a_widget_secret_kept_across_restarts_and_production_no
     assert with_widget_secret(production).widget_jwt_secret == ""
 
 
-def test_free_ports_lie_below_the_range_outgoing_connections_take():
-    ephemeral = serve._ephemeral_range()
-    for _ in range(20):
-        assert free_port() < ephemeral.start
-    base = free_port_range(6)
-    assert base + 6 <= ephemeral.start
-
-
-def test_a_port_someone_listens_on_is_not_handed_out(monkeypatch):
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        busy = taken.getsockname()[1]
-        choices = iter([busy, busy + 1])
-        monkeypatch.setattr(serve.random, "randrange", lambda low, high: next(choices))
-        monkeypatch.setattr(serve, "_candidate_ports", lambda: range(busy - 10, busy + 10))
-        assert free_port() == busy + 1

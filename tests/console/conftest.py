@@ -12,9 +12,9 @@ from bot.console.app import create_app
 from bot.console.login_limit import LoginLimiter
 from bot.console.rasa_client import NotDelivered, RasaUnavailable
 from bot.console.security import CSRF_COOKIE, CSRF_HEADER
+from bot.database.database import Database
+from bot.database.migrate import upgrade
 from bot.settings import Settings
-from bot.tickets.database import Database
-from bot.tickets.migrate import upgrade
 from tests.ticket_factories import PASSWORD
 
 

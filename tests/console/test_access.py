@@ -9,11 +9,12 @@ import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
+from bot.agents.models import SUPERVISOR
 from bot.console import access
 from bot.console.access import Rule
 from bot.console.app import create_app
 from bot.tickets import store
-from bot.tickets.models import SENIOR_QUEUE, SUPERVISOR, Ticket, TicketEvent
+from bot.tickets.models import SENIOR_QUEUE, Ticket, TicketEvent
 from tests.console.conftest import FakeRasa, run, sign_in
 from tests.ticket_factories import make_agent, make_ticket
 

@@ -5,11 +5,11 @@ import io
 
 import pytest
 
+from bot.agents.models import SUPERVISOR, Agent
 from bot.console import agents
 from bot.console.passwords import verify_password
+from bot.database.database import get_database
 from bot.settings import reset_settings_cache
-from bot.tickets.database import get_database
-from bot.tickets.models import SUPERVISOR, Agent
 
 
 @pytest.fixture

@@ -6,8 +6,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from bot.agents.models import AgentSession
+from bot.database.schema import utcnow
 from bot.privacy import MASK
-from bot.tickets.models import AgentSession, Ticket, TicketEvent, utcnow
+from bot.tickets.models import Ticket, TicketEvent
 from tests.console.conftest import run, sign_in
 from tests.ticket_factories import make_agent, make_ticket
 

@@ -18,12 +18,12 @@ from playwright.sync_api import Browser, Page, expect
 
 from bot.console.agents import create_agent
 from bot.console.app import create_app
+from bot.database.database import Database
+from bot.database.migrate import upgrade
 from bot.settings import Settings
 from bot.stream.broker import StreamBroker
 from bot.stream.feed import EventFeed
 from bot.tickets import store
-from bot.tickets.database import Database
-from bot.tickets.migrate import upgrade
 from tests.aiohttp_thread import AiohttpThread
 from tests.browser_pages import checked_page
 from tests.console.conftest import FakeRasa

@@ -5,9 +5,10 @@ import json
 
 import pytest
 
+from bot.agents.models import SUPERVISOR
 from bot.console.serialize import contacts_visible, masked_transcript, ticket_json
+from bot.database.schema import utcnow
 from bot.tickets import store
-from bot.tickets.models import SUPERVISOR, utcnow
 from tests.console.conftest import run, sign_in
 from tests.ticket_factories import make_agent, make_ticket
 

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.agents.models import SUPERVISOR
 from bot.conversations.events_table import events as events_table
 from bot.settings import Settings
-from bot.tickets.models import SUPERVISOR, Rating, Ticket
+from bot.tickets.models import Rating, Ticket
 from tests.console.conftest import run, sign_in
 from tests.insights.generated import Script, rows_of, user, utc, write
 from tests.ticket_factories import make_agent

@@ -9,12 +9,12 @@ from typing import Iterator, List
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from bot.agents.models import SUPERVISOR
 from bot.console.app import create_app
 from bot.content.catalog import load_guides
+from bot.database.database import Database
+from bot.database.migrate import upgrade
 from bot.settings import Settings
-from bot.tickets.database import Database
-from bot.tickets.migrate import upgrade
-from bot.tickets.models import SUPERVISOR
 from tests.aiohttp_thread import AiohttpThread
 from tests.browser_pages import checked_page, sign_in
 from tests.console.conftest import FakeRasa

@@ -8,6 +8,7 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
+from bot.agents.models import SUPERVISOR, Agent
 from bot.console import sessions
 from bot.console.app import HERE as CONSOLE_DIR
 from bot.console.login_limit import LoginLimiter, TooManyAttempts, client_key
@@ -15,7 +16,7 @@ from bot.console.passwords import dummy_hash, verify_password
 from bot.console.security import CSRF_COOKIE, csrf_token
 from bot.settings import Settings
 from bot.tickets import store
-from bot.tickets.models import NOTE, SENIOR_QUEUE, SUPERVISOR, Agent, TicketEvent
+from bot.tickets.models import NOTE, SENIOR_QUEUE, TicketEvent
 from bot.widget.routes import HERE as WIDGET_DIR
 from tests.console.conftest import run, sign_in
 from tests.ticket_factories import PASSWORD, make_agent, make_ticket

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from bot.agents.models import SUPERVISOR
 from bot.console.transcript import Opening, ticket_window, transcript
 from bot.tickets import store
-from bot.tickets.models import SUPERVISOR
 from tests.console.conftest import run, sign_in
 from tests.ticket_factories import make_agent, make_ticket
 

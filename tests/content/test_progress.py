@@ -1,6 +1,6 @@
 """Every path through a guide, on the pure progression functions."""
 from bot.content.catalog import load_guides
-from bot.content.progress import COMPLETED, EXHAUSTED, Position, already_done, go_on, not_solved, start
+from bot.guides.progress import COMPLETED, EXHAUSTED, Position, already_done, go_on, not_solved, start
 
 PAYMENT = load_guides()["payment_failed"]
 WITHDRAW = load_guides()["withdraw"]

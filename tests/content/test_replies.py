@@ -1,9 +1,9 @@
-"""What a reply to a guide's step means (bot/content/replies.py), without a model."""
+"""What a reply to a guide's step means (bot/guides/replies.py), without a model."""
 import pytest
 
 from bot.content.catalog import load_guides
-from bot.content.progress import Position
-from bot.content.replies import (
+from bot.guides.progress import Position
+from bot.guides.replies import (
     ALREADY_DONE,
     CONFIRM,
     DONE,

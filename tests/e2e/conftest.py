@@ -12,9 +12,9 @@ import requests
 
 from bot.cli.callback_receiver import CallbackReceiver
 from bot.cli.serve import running_stack
+from bot.database.database import Database
 from bot.model_files import model_path
 from bot.settings import Settings
-from bot.tickets.database import Database
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.wechat_api import FakeWeChatAPI
 from tests.senders import sender_id

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.conversations.events_table import read_engine
+from bot.database.database import Database
 from bot.insights.analytics import insights
 from bot.insights.period import Period
 from bot.insights.review_queue import collect, items
-from bot.tickets.database import Database
 
 pytestmark = pytest.mark.e2e
 

@@ -46,16 +46,18 @@ from hypothesis import strategies as st
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy import func, select
 
+from bot.agents.models import SUPERVISOR
 from bot.channels.rest import CallbackInput, RestInput
 from bot.channels.telegram import SECRET_HEADER, TelegramChannel
 from bot.channels.wechat import WeChatInput
 from bot.channels.widget import MAX_SOCKET_MESSAGE_BYTES, NAMESPACE, WidgetInput
 from bot.console.app import MAX_BODY_BYTES, create_app
+from bot.database.database import Database, get_database
+from bot.database.migrate import upgrade
+from bot.database.schema import utcnow
 from bot.settings import Settings, reset_settings_cache
 from bot.tickets import store
-from bot.tickets.database import Database, get_database
-from bot.tickets.migrate import upgrade
-from bot.tickets.models import SUPERVISOR, Ticket, TicketEvent, utcnow
+from bot.tickets.models import Ticket, TicketEvent
 from bot.widget.tokens import user_token
 from tests.aiohttp_thread import AiohttpThread
 from tests.channels.conftest import ChannelServer

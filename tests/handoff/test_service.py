@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.console.rasa_client import NotDelivered
+from bot.database.database import Database, StoreUnavailable
+from bot.database.migrate import upgrade
 from bot.handoff import service as handoff_service
 from bot.handoff.service import ANNOUNCE_SENIOR, HAND_BACK, INTRODUCE_AGENT, HandoffService
 from bot.tickets import store
-from bot.tickets.database import Database, StoreUnavailable
-from bot.tickets.migrate import upgrade
 from bot.tickets.models import ASSIGNED, QUEUED, RESOLVED, SENIOR_QUEUE, UNDELIVERED, HandoffStep, Ticket
 from tests.console.conftest import FakeRasa
 from tests.ticket_factories import make_agent, make_ticket

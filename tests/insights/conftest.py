@@ -5,8 +5,8 @@ from typing import Iterator
 
 import pytest
 
-from bot.tickets.database import Database
-from bot.tickets.migrate import upgrade
+from bot.database.database import Database
+from bot.database.migrate import upgrade
 from tests.tickets.conftest import postgres_url  # noqa: F401  (fixture)
 
 

@@ -16,10 +16,11 @@ from typing import Any, Dict, Iterable, Iterator, List, Sequence
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, UserUttered
 from sqlalchemy.orm import Session
 
+from bot.agents.models import Agent
 from bot.conversations.events_table import events as events_table
 from bot.conversations.events_table import metadata
 from bot.tickets import store
-from bot.tickets.models import Agent, Rating, Ticket
+from bot.tickets.models import Rating, Ticket
 
 TZ = "Asia/Shanghai"
 

@@ -7,10 +7,10 @@ from typing import Iterator
 import pytest
 
 from bot.conversations.events_table import read_engine
+from bot.database.database import Database
+from bot.database.migrate import upgrade
 from bot.insights.analytics import insights
 from bot.insights.period import BadPeriod, Period
-from bot.tickets.database import Database
-from bot.tickets.migrate import upgrade
 from tests.insights.generated import TZ, Script, utc, write
 from tests.ticket_factories import make_agent
 from tests.tickets.conftest import postgres_url, sqlite_url  # noqa: F401 - fixtures

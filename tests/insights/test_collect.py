@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy import create_engine, func, insert, select
 
 from bot.conversations.events_table import events, metadata, read_engine
+from bot.database.database import Database
+from bot.database.migrate import upgrade
 from bot.insights import review_queue
 from bot.insights.period import Period
-from bot.tickets.database import Database
-from bot.tickets.migrate import upgrade
-from bot.tickets.models import ReviewItem
+from bot.insights.review_items import ReviewItem
 from tests.insights.conversations import DAY, PERIOD, TZ, at, sample_conversations, write
 from tests.ticket_factories import make_agent, make_ticket
 

@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.conversations.events_table import read_engine
+from bot.database.database import Database
+from bot.database.migrate import upgrade
 from bot.insights import review_queue
-from bot.tickets.database import Database
-from bot.tickets.migrate import upgrade
-from bot.tickets.models import ReviewItem
+from bot.insights.review_items import ReviewItem
 from tests.insights.conversations import GUIDE_QUESTION, PERIOD, at, bot, write
 
 PROCEDURE_QUESTION = "utter_ask_guide_next"

@@ -10,9 +10,10 @@ import pytest
 import yaml
 from sqlalchemy import select
 
+from bot.agents.models import SUPERVISOR
 from bot.insights import review_export, review_queue
 from bot.insights.nlu_labels import BadLabel, domain_labels
-from bot.tickets.models import CORRECTED, SUPERVISOR, ReviewItem
+from bot.insights.review_items import CORRECTED, ReviewItem
 from tests.insights.conversations import events_as_api, user
 from tests.ticket_factories import make_agent
 

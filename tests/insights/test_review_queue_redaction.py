@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.agents.models import SUPERVISOR
 from bot.conversations.events_table import read_engine
 from bot.insights import review_queue
 from bot.insights.nlu_labels import domain_labels
+from bot.insights.review_items import ReviewItem
 from bot.privacy import MASK
-from bot.tickets.models import SUPERVISOR, ReviewItem
 from tests.insights.conversations import PERIOD, events_as_api, user, write
 from tests.ticket_factories import make_agent
 

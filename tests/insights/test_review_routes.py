@@ -9,10 +9,10 @@ from typing import Awaitable, Callable
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.agents.models import SUPERVISOR
 from bot.console.app import CONSOLE, create_app
+from bot.database.database import Database
 from bot.settings import Settings
-from bot.tickets.database import Database
-from bot.tickets.models import SUPERVISOR
 from tests.console.conftest import BrowserClient, FakeRasa, sign_in
 from tests.insights.conversations import PERIOD, events_as_api, sample_conversations, write
 from tests.ticket_factories import make_agent, make_ticket

@@ -10,8 +10,8 @@ from typing import Iterator
 
 import pytest
 
-from bot.tickets.database import Database
-from bot.tickets.migrate import upgrade
+from bot.database.database import Database
+from bot.database.migrate import upgrade
 from tests.postgres import postgres_schema
 
 

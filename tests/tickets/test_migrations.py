@@ -5,14 +5,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from bot.tickets.migrate import upgrade
-from bot.tickets.models import Base
+from bot.database import tables
+from bot.database.migrate import upgrade
 
 
 def test_migrations_create_exactly_the_models(database):
     with database.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert compare_metadata(context, Base.metadata) == []
+        assert compare_metadata(context, tables()) == []
 
 
 def test_upgrade_twice_is_harmless_and_foreign_keys_are_real(database):

@@ -6,7 +6,7 @@ import multiprocessing
 import pytest
 from sqlalchemy import select
 
-from bot.tickets.database import Database
+from bot.database.database import Database
 from bot.tickets.models import Ticket
 from bot.tickets.numbers import format_number, service_day
 from tests.ticket_factories import make_ticket
@@ -25,7 +25,7 @@ def _open_tickets(url: str, start, worker: int) -> None:
 
 @pytest.mark.parametrize("url_fixture", ["sqlite", "postgresql"])
 def test_concurrent_processes_never_share_a_number(url_fixture, request, tmp_path):
-    from bot.tickets.migrate import upgrade
+    from bot.database.migrate import upgrade
 
     url = f"sqlite:///{tmp_path / 't.db'}" if url_fixture == "sqlite" else request.getfixturevalue("postgres_url")
     upgrade(url)

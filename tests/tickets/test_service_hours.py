@@ -5,9 +5,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from bot.agents.models import ONLINE
 from bot.handoff.decisions import BUSY, CLOSED, LIVE, estimated_wait_minutes, hand_off
 from bot.settings import Settings
-from bot.tickets.models import ONLINE, QUEUED
+from bot.tickets.models import QUEUED
 from bot.tickets.service_hours import ServiceHours, parse_days, parse_hours
 from tests.ticket_factories import make_agent, make_ticket
 

@@ -8,17 +8,16 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from bot.agents.models import ONLINE, SUPERVISOR
 from bot.tickets import store
 from bot.tickets.models import (
     ASSIGNED,
     CANCELLED,
     HIGH,
     NOTE,
-    ONLINE,
     QUEUED,
     RESOLVED,
     SENIOR_QUEUE,
-    SUPERVISOR,
     UNDELIVERED,
     Rating,
     Ticket,
@@ -238,7 +237,7 @@ def test_an_undelivered_message_is_noted_on_the_users_latest_ticket(database):
 
 
 def test_database_run_tries_again_while_the_database_is_unreachable(tmp_path):
-    from bot.tickets.database import Database, StoreUnavailable
+    from bot.database.database import Database, StoreUnavailable
 
     database = Database(f"sqlite:///{tmp_path / 'retry.db'}")
     attempts = []

@@ -15,9 +15,9 @@ from aiohttp import web
 
 from bot.channels.conversation_events import ConversationEventsInput
 from bot.channels.widget import WidgetInput
+from bot.database.database import get_database
+from bot.database.migrate import upgrade
 from bot.settings import Settings, reset_settings_cache
-from bot.tickets.database import get_database
-from bot.tickets.migrate import upgrade
 from bot.widget.routes import demo_page, widget_routes
 from tests.aiohttp_thread import AiohttpThread
 from tests.channels.conftest import ChannelServer

@@ -12,9 +12,9 @@ from typing import Any, List, Tuple
 
 from playwright.sync_api import Page, expect
 
+from bot.agents.models import Agent
+from bot.database.database import get_database
 from bot.tickets import store
-from bot.tickets.database import get_database
-from bot.tickets.models import Agent
 from tests.ticket_factories import make_agent, make_ticket
 from tests.widget.conftest import FOREIGN_PAGE, PHONE, WidgetEnv
 

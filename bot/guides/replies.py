@@ -43,7 +43,7 @@ from typing import Any, Dict, Pattern, Tuple
 import yaml
 
 from bot.content.catalog import CONTENT_DIR, PROCEDURE, Guide, Step
-from bot.content.progress import Position
+from bot.guides.progress import Position
 from bot.nlu.normalize import normalize
 
 SOLVED = "solved"

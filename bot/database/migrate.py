@@ -1,7 +1,7 @@
-"""Brings the ticket database to the newest schema with Alembic.
+"""Brings the support database (tickets, agents, review queue) to the newest schema with Alembic.
 
-    python -m bot.tickets.migrate            # upgrade the configured database
-    python -m bot.tickets.migrate --revision "add a column"   # new migration (autogenerate)
+    python -m bot.database.migrate            # upgrade the configured database
+    python -m bot.database.migrate --revision "add a column"   # new migration (autogenerate)
 
 `scripts/run` and the console upgrade at start, so an operator never runs this
 by hand unless they want to.

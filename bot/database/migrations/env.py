@@ -1,13 +1,13 @@
-"""Alembic environment of the ticket store (used by bot.tickets.migrate)."""
+"""Alembic environment of the ticket store (used by bot.database.migrate)."""
 from __future__ import annotations
 
 from alembic import context
 
-from bot.tickets.database import make_engine
-from bot.tickets.models import Base
+from bot.database import tables
+from bot.database.database import make_engine
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = tables()
 
 
 def run_migrations_online() -> None:
