@@ -9,11 +9,8 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from functools import lru_cache
-from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Sequence
 
-import yaml
 from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -23,17 +20,17 @@ from bot.ratelimit import RateLimiter, address_key
 
 logger = logging.getLogger(__name__)
 
-MESSAGES_FILE = Path(__file__).with_name("messages.yml")
 #: Sent by a channel (not typed) when the user sends something it cannot read
 #: (image, voice, location …); the message's metadata says what it was.
 UNSUPPORTED_MESSAGE = "/EXTERNAL_unsupported_message"
 Button = Dict[str, Any]
 
 
-@lru_cache(maxsize=1)
 def channel_messages() -> Dict[str, str]:
-    with MESSAGES_FILE.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    """What channels add around the bot's replies (bot/texts/channels.yml)."""
+    from bot.texts import texts
+
+    return texts("channels")
 
 
 #: What a channel's own user id may hold (WeChat openids, Telegram chat ids, a host app's user ids, the

@@ -29,6 +29,7 @@ from bot.handoff.service import HandoffService
 from bot.privacy import Redaction, redact
 from bot.settings import Settings
 from bot.stream.feed import EventFeed
+from bot.texts import page_json, texts
 from bot.tickets import store
 from bot.tickets.models import ASSIGNED, OPEN, QUEUES, SENIOR_QUEUE, Ticket
 
@@ -38,7 +39,8 @@ MAX_BODY_BYTES = 64 * 1024
 PRESENCE_WRITE_INTERVAL = timedelta(seconds=30)
 T = TypeVar("T")
 
-MESSAGES: Dict[str, str] = yaml.safe_load((HERE / "messages.yml").read_text(encoding="utf-8"))
+#: What the API says when it refuses a request (bot/texts/console.yml, `errors`).
+MESSAGES: Dict[str, str] = texts("console")["errors"]
 
 
 class ApiError(web.HTTPException):
@@ -212,7 +214,7 @@ class Console:
             self.live.tell_everyone("queue")
 
     def page(self, name: str, **context: Any) -> web.Response:
-        html = self.templates.get_template(name).render(**context)
+        html = self.templates.get_template(name).render(texts_json=page_json("console"), **context)
         return web.Response(text=html, content_type="text/html")
 
     # ------------------------------------------------------------------ pages

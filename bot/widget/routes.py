@@ -12,6 +12,7 @@ plus Rasa's socket.io server for the widget's connection.
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 from typing import List
 from urllib.parse import urlsplit
@@ -58,4 +59,27 @@ def widget_routes(settings: Settings) -> List[web.AbstractRouteDef]:
         return web.Response(text=demo_page(settings, user), content_type="text/html",
                             headers={"Content-Security-Policy": demo_csp(settings)})
 
-    return [web.get("/widget", demo), web.static("/widget/static", HERE / "static")]
+    async def script(request: web.Request) -> web.Response:
+        return web.Response(text=widget_script(), content_type="application/javascript", charset="utf-8",
+                            headers={"Cache-Control": "no-cache"})
+
+    # The script before the folder it is in: it is served with its words (bot/texts/widget.yml).
+    return [web.get("/widget", demo), web.get(SCRIPT_PATH, script), web.static("/widget/static", HERE / "static")]
+
+
+#: Where host pages load the widget from.
+SCRIPT_PATH = "/widget/static/okpay-widget.js"
+#: Where the script's words go (bot/widget/static/okpay-widget.js).
+TEXTS_MARK = "/*OKPAY_WIDGET_TEXTS*/{}"
+
+
+@cache
+def widget_script() -> str:
+    """okpay-widget.js with its words (bot/texts/widget.yml) in place, so they have one home."""
+    from bot.texts import page_json
+
+    source = (HERE / "static" / "okpay-widget.js").read_text(encoding="utf-8")
+    if TEXTS_MARK not in source:
+        raise RuntimeError("okpay-widget.js lost the mark where its words go")
+    # As a JS literal inside a <script> element's file: "</" could end an inline copy of it; escape it anyway.
+    return source.replace(TEXTS_MARK, page_json("widget").replace("</", "<\\/"), 1)

@@ -6,27 +6,29 @@
 (function () {
   "use strict";
 
-  var STATUS_LABELS = {
-    open: "待跟进", queued: "排队中", assigned: "处理中", resolved: "已解决", cancelled: "已撤销",
-  };
-  var CHANNEL_LABELS = { rest: "REST 接口", callback: "回调接口", socketio: "网页聊天" };
-  var REASON_LABELS = {
-    asked: "用户要求转人工",
-    guide_exhausted: "按指引操作后仍未解决",
-    not_understood: "机器人没能理解用户的问题",
-    urgent: "紧急问题（账户安全或资金）",
-  };
-  // What a user sent that the channel could not pass on (transcript "unreadable").
-  var UNREADABLE_LABELS = { image: "图片", voice: "语音", video: "视频", location: "位置", file: "文件",
-    sticker: "表情", link: "链接", other: "一条非文字消息" };
-  // Messages a channel refused (ticket history "undelivered", body "channel:reason").
-  var UNDELIVERED_LABELS = {
-    "wechat:window_closed": "微信消息未送达：用户超过 48 小时没有发消息，微信不允许再主动回复，请按工单里的联系方式联系用户",
-    "wechat:blocked": "微信消息未送达：用户已取消关注公众号，请按工单里的联系方式联系用户",
-    "telegram:blocked": "Telegram 消息未送达：用户已停用或屏蔽机器人，请按工单里的联系方式联系用户"
-  };
-  var SYSTEM_LABELS = { pause: "已转人工", resume: "已交还机器人" };
-  var NOT_DELIVERED = "已保存，但消息没能送达用户";
+  /** The page's words (bot/texts/console.yml), given by the server as JSON in <meta name="okpay-texts">. */
+  function readTexts() {
+    var meta = document.querySelector('meta[name="okpay-texts"]');
+    try { return JSON.parse(meta ? meta.getAttribute("content") : "{}"); } catch (e) { return {}; }
+  }
+  var TEXT = readTexts();
+  var LABELS = TEXT.labels || {}, UI = TEXT.ui || {};
+  var STATUS_LABELS = LABELS.status || {};
+  var CHANNEL_LABELS = LABELS.channels || {};
+  var REASON_LABELS = LABELS.handoff_reasons || {};
+  var UNREADABLE_LABELS = LABELS.unreadable || {};
+  var UNDELIVERED_LABELS = LABELS.undelivered || {};
+  var SYSTEM_LABELS = LABELS.system || {};
+  var PRIORITY_LABELS = LABELS.priority || {};
+  var QUEUE_LABELS = LABELS.queues || {};
+  var NOT_DELIVERED = UI.not_delivered;
+
+  /** `template` with each {name} replaced by values[name]. */
+  function fmt(template, values) {
+    return String(template || "").replace(/\{(\w+)\}/g, function (whole, name) {
+      return values && values[name] !== undefined && values[name] !== null ? String(values[name]) : "";
+    });
+  }
   var PENDING_NOTICE_KEY = "okpay-console-notice";
 
   // ------------------------------------------------------------------ helpers
@@ -129,7 +131,7 @@
 
   function showError(error, source) {
     if (error && error.redirecting) return; // on the way to /login
-    showNotice((error && error.message) || "操作失败，请稍后重试。", "error", source);
+    showNotice((error && error.message) || UI.failed, "error", source);
   }
 
   function reportDelivery(data) {
@@ -174,20 +176,20 @@
         try { data = raw ? JSON.parse(raw) : null; } catch (ignored) { data = null; }
         if (response.status === 401 && path !== "/api/login") {
           window.location.assign("/login");
-          var expired = new ApiError(401, "not_signed_in", (data && data.message) || "请先登录。");
+          var expired = new ApiError(401, "not_signed_in", (data && data.message) || (TEXT.errors || {}).not_signed_in);
           expired.redirecting = true;
           throw expired;
         }
         if (!response.ok) {
-          var message = data && data.message ? data.message : "请求失败（HTTP " + response.status + "）。";
+          var message = data && data.message ? data.message : fmt(UI.http_failed, { status: response.status });
           var retryAfter = Number(response.headers.get("Retry-After"));
-          if (response.status === 429 && retryAfter > 0) message += "（约 " + Math.ceil(retryAfter / 60) + " 分钟后可再试）";
+          if (response.status === 429 && retryAfter > 0) message += fmt(UI.retry_after, { minutes: Math.ceil(retryAfter / 60) });
           throw new ApiError(response.status, data && data.error, message);
         }
         return data;
       });
     }, function () {
-      throw new ApiError(0, "network", "连不上工作台服务器，请检查网络后重试。");
+      throw new ApiError(0, "network", UI.network);
     });
   }
 
@@ -290,7 +292,7 @@
             b.setAttribute("aria-pressed", b.dataset.status === now ? "true" : "false");
           });
           document.body.dataset.agentPresence = now;
-          showNotice(now === "online" ? "已切换为在线，可以接入新对话。" : "已切换为离开，系统不会再给您分配新对话。", "info");
+          showNotice(now === "online" ? UI.now_online : UI.now_away, "info");
         }, function (error) { showError(error); });
       });
     });
@@ -306,7 +308,7 @@
       var username = $("#username").value.trim();
       var password = $("#password").value;
       if (!username || !password) {
-        showNotice("请输入用户名和密码。", "error");
+        showNotice(UI.login_missing, "error");
         return;
       }
       busyWhile(submit, api("POST", "/api/login", { username: username, password: password })).then(function () {
@@ -371,15 +373,15 @@
         el("td", { text: String(t.position) }),
         el("td", { class: "cell-number", title: t.number }, t.number),
         el("td", { title: t.category_label }, t.category_label),
-        el("td", null, high ? el("span", { class: "badge badge-high" }, "加急") : el("span", { class: "muted" }, "普通")),
+        el("td", null, high ? el("span", { class: "badge badge-high" }, PRIORITY_LABELS.high) : el("span", { class: "muted" }, PRIORITY_LABELS.normal)),
         el("td", { title: t.channel }, channelLabel(t.channel)),
-        el("td", null, senior ? el("span", { class: "badge badge-senior" }, "资深队列") : el("span", { class: "muted" }, "普通队列")),
+        el("td", null, senior ? el("span", { class: "badge badge-senior" }, QUEUE_LABELS.senior) : el("span", { class: "muted" }, QUEUE_LABELS.general)),
         el("td", { class: "cell-wait" }, formatWait(t.waiting_seconds)),
-        el("td", { class: "cell-desc", title: t.description || "" }, t.description ? excerpt(t.description, 80) : el("span", { class: "muted" }, "（无描述）")),
+        el("td", { class: "cell-desc", title: t.description || "" }, t.description ? excerpt(t.description, 80) : el("span", { class: "muted" }, UI.no_description)),
         el("td", null, el("button", {
           type: "button", class: "btn btn-primary btn-small claim-btn",
           onclick: function (event) { claimTicket(t.number, event.currentTarget); },
-        }, "接入"))
+        }, UI.claim))
       );
     }
 
@@ -389,7 +391,7 @@
           el("div", { class: "ticket-item-line" },
             el("a", { class: "cell-number", href: "/tickets/" + encodeURIComponent(t.number) }, t.number),
             el("span", { class: "badge" }, t.category_label),
-            t.priority === "high" ? el("span", { class: "badge badge-high" }, "加急") : null,
+            t.priority === "high" ? el("span", { class: "badge badge-high" }, PRIORITY_LABELS.high) : null,
             el("span", { class: "muted small" }, timeLabel)
           ),
           t.description ? el("div", { class: "ticket-item-desc", title: t.description }, excerpt(t.description, 90)) : null
@@ -428,18 +430,18 @@
         delete sig.waiting_seconds;
         delete sig.updated_at;
         return { number: t.number, data: t, sig: sig };
-      }), waitingRow, emptyRow("现在没有等待中的对话"));
+      }), waitingRow, emptyRow(UI.no_waiting));
       reconcile(mine, (data.mine || []).map(function (t) {
         return { number: t.number, data: t, sig: [t.category_label, t.priority, t.description] };
-      }), function (t) { return listItem(t, channelLabel(t.channel), "打开"); }, emptyItem("您目前没有正在处理的对话"));
+      }), function (t) { return listItem(t, channelLabel(t.channel), UI.open); }, emptyItem(UI.none_mine));
       reconcile(open, (data.open || []).map(function (t) {
         return { number: t.number, data: t, sig: [t.category_label, t.priority, t.description, t.created_at] };
-      }), function (t) { return listItem(t, "创建于 " + formatDateTime(t.created_at), "查看"); }, emptyItem("没有待跟进的工单"));
+      }), function (t) { return listItem(t, fmt(UI.created_at, { time: formatDateTime(t.created_at) }), UI.view); }, emptyItem(UI.no_open));
       $("#waiting-count").textContent = String((data.waiting || []).length);
       $("#mine-count").textContent = String((data.mine || []).length);
       $("#open-count").textContent = String((data.open || []).length);
       var d = new Date();
-      $("#queue-updated").textContent = "更新于 " + pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()) + "，实时更新";
+      $("#queue-updated").textContent = fmt(UI.updated_at, { time: pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()) });
       tickWaiting();
     }
 
@@ -475,35 +477,35 @@
     function messageNode(line) {
       var role = line.role;
       var who;
-      if (role === "user") who = "用户";
-      else if (role === "agent") who = "客服 " + (line.agent_name || "") + "（" + (line.agent_number || "") + "）";
-      else if (role === "bot") who = "机器人";
+      if (role === "user") who = UI.who_user;
+      else if (role === "agent") who = fmt(UI.who_agent, { name: line.agent_name, number: line.agent_number });
+      else if (role === "bot") who = UI.who_bot;
       if (role === "system") {
         return el("div", { class: "msg msg-system", dataset: { seq: String(line.seq) } },
           el("div", { class: "msg-body", title: formatClock(line.time) }, SYSTEM_LABELS[line.text] || line.text));
       }
       var chips = null;
       if (line.buttons && line.buttons.length) {
-        chips = el("div", { class: "chips", "aria-label": "按钮" });
+        chips = el("div", { class: "chips", "aria-label": UI.buttons });
         line.buttons.forEach(function (title) { chips.appendChild(el("span", { class: "chip" }, title || "")); });
       }
       // A user's message the assistant misread: flagged for the supervisors' review queue.
       var flag = role === "user" && line.text ? el("button", {
-        type: "button", class: "msg-flag", title: "机器人理解错了这条消息：交给主管审核",
+        type: "button", class: "msg-flag", title: UI.flag_title,
         onclick: function (event) { flagMessage(line.seq, event.currentTarget); }
-      }, "标记理解错误") : null;
+      }, UI.flag) : null;
       return el("div", { class: "msg msg-" + role, dataset: { seq: String(line.seq) } },
         el("div", { class: "msg-meta" }, el("span", { class: "msg-who" }, who),
           el("span", { class: "msg-time" }, formatClock(line.time)), flag),
         line.text ? el("div", { class: "msg-body" }, line.text) : null,
         line.unreadable ? el("div", { class: "msg-body msg-unreadable" },
-          "［用户发来" + (UNREADABLE_LABELS[line.unreadable] || UNREADABLE_LABELS.other) + "，这里无法显示］") : null,
+          fmt(UI.unreadable, { what: UNREADABLE_LABELS[line.unreadable] || UNREADABLE_LABELS.other })) : null,
         chips);
     }
 
     function flagMessage(seq, button) {
       busyWhile(button, api("POST", "/api/review/flag", { ticket: number, seq: seq })).then(function () {
-        button.textContent = "已标记";
+        button.textContent = UI.flagged;
         button.disabled = true;
         button.classList.add("msg-flagged");
       }, function (error) { showError(error); });
@@ -528,7 +530,7 @@
         var lines = (data && data.messages) || [];
         appendMessages(lines);
         var empty = $("#transcript-empty");
-        if (empty && lastSeq < 0) empty.textContent = "还没有消息";
+        if (empty && lastSeq < 0) empty.textContent = UI.no_messages;
         clearNoticeFrom("transcript");
       }, function (error) { showError(error, "transcript"); });
     }
@@ -546,20 +548,20 @@
     function historyText(entry) {
       var who = entry.agent ? entry.agent + " " : "";
       switch (entry.kind) {
-        case "created": return "创建工单";
+        case "created": return UI.history_created;
         case "status":
-          return who + "状态：" + (STATUS_LABELS[entry.from] || entry.from || "—") + " → " + (STATUS_LABELS[entry.to] || entry.to);
-        case "assigned": return "分配给 " + (entry.agent || entry.body || "");
+          return fmt(UI.history_status, { who: who, from: STATUS_LABELS[entry.from] || entry.from || "—", to: STATUS_LABELS[entry.to] || entry.to });
+        case "assigned": return fmt(UI.history_assigned, { agent: entry.agent || entry.body });
         case "transferred": {
           var target = entry.body || "";
-          if (target === "queue:senior") target = "资深队列";
-          else if (target === "queue:general") target = "普通队列";
-          else if (target.indexOf("agent:") === 0) target = "客服 " + target.slice(6);
-          return who + "转给 " + target;
+          if (target === "queue:senior") target = QUEUE_LABELS.senior;
+          else if (target === "queue:general") target = QUEUE_LABELS.general;
+          else if (target.indexOf("agent:") === 0) target = fmt(UI.history_to_agent, { agent: target.slice(6) });
+          return fmt(UI.history_transferred, { who: who, target: target });
         }
-        case "note": return who + "添加了内部备注";
-        case "rated": return "用户评价 " + (entry.body || "") + " 分";
-        case "undelivered": return UNDELIVERED_LABELS[entry.body] || ("消息未能送达用户（" + (entry.body || "") + "）");
+        case "note": return fmt(UI.history_note, { who: who });
+        case "rated": return fmt(UI.history_rated, { score: entry.body });
+        case "undelivered": return UNDELIVERED_LABELS[entry.body] || fmt(UI.history_undelivered, { body: entry.body });
         default: return who + entry.kind;
       }
     }
@@ -573,35 +575,35 @@
       var status = $("#t-status");
       status.textContent = STATUS_LABELS[t.status] || t.status;
       status.className = "status status-" + t.status;
-      document.title = "工单 " + t.number + "（" + (STATUS_LABELS[t.status] || t.status) + "）· OKPay 客服工作台";
+      document.title = fmt(UI.ticket_title, { number: t.number, status: STATUS_LABELS[t.status] || t.status });
 
       var list = $("#ticket-fields");
       list.textContent = "";
-      field(list, "问题类型", t.category_label);
-      field(list, "优先级", t.priority === "high" ? el("span", { class: "badge badge-high" }, "加急") : "普通");
-      field(list, "队列", t.queue === "senior" ? "资深队列" : "普通队列");
-      field(list, "渠道", channelLabel(t.channel));
-      field(list, "联系电话", t.contact_phone);
-      field(list, "联系邮箱", t.contact_email);
-      field(list, "交易时间", t.txn_time);
-      field(list, "金额", t.amount ? "¥" + t.amount : null);
-      field(list, "问题描述", t.description);
+      field(list, UI.field_category, t.category_label);
+      field(list, UI.field_priority, t.priority === "high" ? el("span", { class: "badge badge-high" }, PRIORITY_LABELS.high) : PRIORITY_LABELS.normal);
+      field(list, UI.field_queue, t.queue === "senior" ? QUEUE_LABELS.senior : QUEUE_LABELS.general);
+      field(list, UI.field_channel, channelLabel(t.channel));
+      field(list, UI.field_phone, t.contact_phone);
+      field(list, UI.field_email, t.contact_email);
+      field(list, UI.field_txn_time, t.txn_time);
+      field(list, UI.field_amount, t.amount ? "¥" + t.amount : null);
+      field(list, UI.field_description, t.description);
       var steps = null;
       if (t.steps_tried && t.steps_tried.length) {
         steps = el("ul", { class: "steps" });
         t.steps_tried.forEach(function (s) { steps.appendChild(el("li", null, s.label)); });
       }
-      field(list, "用户已试过的步骤", steps || "无");
-      field(list, "转人工原因", t.handoff_reason ? (REASON_LABELS[t.handoff_reason] || t.handoff_reason) : null);
-      field(list, "处理客服", t.assigned_agent ? agentLabel(t.assigned_agent) : "未分配");
-      field(list, "创建时间", formatDateTime(t.created_at));
-      if (t.waiting_seconds !== null && t.status === "queued") field(list, "已等待", formatWait(t.waiting_seconds));
-      if (t.claimed_at) field(list, "接入时间", formatDateTime(t.claimed_at));
-      if (t.resolved_at) field(list, "解决时间", formatDateTime(t.resolved_at));
+      field(list, UI.field_steps, steps || UI.no_steps);
+      field(list, UI.field_reason, t.handoff_reason ? (REASON_LABELS[t.handoff_reason] || t.handoff_reason) : null);
+      field(list, UI.field_agent, t.assigned_agent ? agentLabel(t.assigned_agent) : UI.unassigned);
+      field(list, UI.field_created, formatDateTime(t.created_at));
+      if (t.waiting_seconds !== null && t.status === "queued") field(list, UI.field_waiting, formatWait(t.waiting_seconds));
+      if (t.claimed_at) field(list, UI.field_claimed, formatDateTime(t.claimed_at));
+      if (t.resolved_at) field(list, UI.field_resolved, formatDateTime(t.resolved_at));
       if (t.rating) {
         var stars = "★★★★★".slice(0, t.rating.score) + "☆☆☆☆☆".slice(0, 5 - t.rating.score);
-        field(list, "用户评价", el("span", null, el("span", { class: "rating-stars" }, stars), " " + t.rating.score + " 分" +
-          (t.rating.comment ? "：" + t.rating.comment : "")));
+        field(list, UI.field_rating, el("span", null, el("span", { class: "rating-stars" }, stars), fmt(UI.score, { score: t.rating.score }) +
+          (t.rating.comment ? fmt(UI.rating_comment, { comment: t.rating.comment }) : "")));
       }
 
       // actions
@@ -611,10 +613,10 @@
       $("#transfer-senior").hidden = !mineNow;
       $("#resolve").hidden = !(mineNow || t.status === "open");
       var hint = "";
-      if (t.status === "assigned" && !mineNow) hint = "这个对话由 " + agentLabel(t.assigned_agent) + " 处理。";
-      else if (t.status === "resolved") hint = "工单已解决，对话已交还机器人。";
-      else if (t.status === "cancelled") hint = "用户已取消等待，工单已撤销。";
-      else if (t.status === "open") hint = "这是非服务时间记录的工单，请通过电话或邮件跟进，处理完后点“解决并结束”。";
+      if (t.status === "assigned" && !mineNow) hint = fmt(UI.hint_other_agent, { agent: agentLabel(t.assigned_agent) });
+      else if (t.status === "resolved") hint = UI.hint_resolved;
+      else if (t.status === "cancelled") hint = UI.hint_cancelled;
+      else if (t.status === "open") hint = UI.hint_open;
       $("#actions-hint").textContent = hint;
 
       // reply box
@@ -622,14 +624,14 @@
       replyText.disabled = !canReply;
       sendButton.disabled = !canReply || sending;
       canned.disabled = !canReply || canned.options.length <= 1;
-      if (canReply) replyState.textContent = "Ctrl+Enter 发送";
-      else if (t.status === "assigned") replyState.textContent = "只有处理这个对话的客服可以回复";
-      else replyState.textContent = "对话不在处理中，不能回复（" + (STATUS_LABELS[t.status] || t.status) + "）";
+      if (canReply) replyState.textContent = UI.reply_ready;
+      else if (t.status === "assigned") replyState.textContent = UI.reply_not_handler;
+      else replyState.textContent = fmt(UI.reply_closed, { status: STATUS_LABELS[t.status] || t.status });
 
       // notes
       var notes = $("#notes");
       notes.textContent = "";
-      if (!t.notes || !t.notes.length) notes.appendChild(el("li", { class: "notes-empty" }, "还没有备注"));
+      if (!t.notes || !t.notes.length) notes.appendChild(el("li", { class: "notes-empty" }, UI.no_notes));
       (t.notes || []).forEach(function (n) {
         notes.appendChild(el("li", { class: "note" },
           el("div", { class: "note-body" }, n.body),
@@ -663,10 +665,10 @@
       if (select.dataset.sig === signature) return;
       select.dataset.sig = signature;
       select.textContent = "";
-      select.appendChild(el("option", { value: "" }, others.length ? "选择客服…" : "没有其他客服"));
+      select.appendChild(el("option", { value: "" }, others.length ? UI.choose_agent : UI.no_other_agents));
       others.forEach(function (a) {
         select.appendChild(el("option", { value: a.username },
-          agentLabel(a) + (a.presence === "online" ? " · 在线" : " · 离开") + (a.senior ? " · 资深" : "")));
+          agentLabel(a) + (a.presence === "online" ? UI.agent_online : UI.agent_away) + (a.senior ? UI.agent_senior : "")));
       });
       select.value = others.some(function (a) { return a.username === chosen; }) ? chosen : "";
     }
@@ -705,7 +707,7 @@
       if (sending || replyText.disabled) return;
       var text = replyText.value.trim();
       if (!text) {
-        showNotice("消息不能为空。", "error");
+        showNotice(UI.empty_message, "error");
         return;
       }
       sending = true;
@@ -760,25 +762,25 @@
       var select = $("#transfer-agent");
       var username = select.value;
       if (!username) {
-        showNotice("请先选择要转给的客服。", "error");
+        showNotice(UI.choose_transfer_target, "error");
         return;
       }
       var label = select.options[select.selectedIndex].textContent;
-      if (!window.confirm("把这个对话转给 " + label + "？")) return;
+      if (!window.confirm(fmt(UI.confirm_transfer, { agent: label }))) return;
       busyWhile(event.currentTarget, api("POST", base + "/transfer", { agent: username })).then(function (data) {
         afterAction(data);
-        if (!data || data.delivered !== false) showNotice("已转给 " + label + "。", "info");
+        if (!data || data.delivered !== false) showNotice(fmt(UI.transferred, { agent: label }), "info");
       }, function (error) { showError(error); refreshTicket(); });
     });
     $("#transfer-senior").addEventListener("click", function (event) {
-      if (!window.confirm("把这个对话转到资深队列？转出后由资深客服接入。")) return;
+      if (!window.confirm(UI.confirm_senior)) return;
       busyWhile(event.currentTarget, api("POST", base + "/transfer", { queue: "senior" })).then(function (data) {
         afterAction(data);
-        if (!data || data.delivered !== false) showNotice("已转到资深队列。", "info");
+        if (!data || data.delivered !== false) showNotice(UI.transferred_senior, "info");
       }, function (error) { showError(error); refreshTicket(); });
     });
     $("#resolve").addEventListener("click", function (event) {
-      if (!window.confirm("确认问题已解决并结束这个工单？对话会交还给机器人，并请用户评价。")) return;
+      if (!window.confirm(UI.confirm_resolve)) return;
       busyWhile(event.currentTarget, api("POST", base + "/resolve", {})).then(afterAction, function (error) {
         showError(error);
         refreshTicket();
@@ -788,7 +790,7 @@
       var noteText = $("#note-text");
       var body = noteText.value.trim();
       if (!body) {
-        showNotice("备注不能为空。", "error");
+        showNotice(UI.empty_note, "error");
         return;
       }
       busyWhile(event.currentTarget, api("POST", base + "/notes", { body: body })).then(function (data) {

@@ -3,10 +3,24 @@
 (function () {
   "use strict";
 
-  var STATUS_LABELS = { open: "待跟进", queued: "排队中", assigned: "处理中", resolved: "已解决", cancelled: "已取消" };
+  /** The page's words (bot/texts/console.yml), given by the server as JSON in <meta name="okpay-texts">. */
+  function readTexts() {
+    var meta = document.querySelector('meta[name="okpay-texts"]');
+    try { return JSON.parse(meta ? meta.getAttribute("content") : "{}"); } catch (e) { return {}; }
+  }
+
+  /** `template` with each {name} replaced by values[name]. */
+  function fmt(template, values) {
+    return String(template || "").replace(/\{(\w+)\}/g, function (whole, name) {
+      return values && values[name] !== undefined && values[name] !== null ? String(values[name]) : "";
+    });
+  }
+  var T = readTexts().insights || {};
+  var STATUS_LABELS = T.status || {};
+  var OUTCOME_LABELS = T.outcomes || {};
   var OUTCOMES = [
-    ["solved", "机器人解决", "#2e9d5b"], ["ticket", "转为工单", "#d9822b"],
-    ["exhausted", "步骤用尽未转人工", "#8e6bbf"], ["left", "中途离开", "#c0392b"]
+    ["solved", OUTCOME_LABELS.solved, "#2e9d5b"], ["ticket", OUTCOME_LABELS.ticket, "#d9822b"],
+    ["exhausted", OUTCOME_LABELS.exhausted, "#8e6bbf"], ["left", OUTCOME_LABELS.left, "#c0392b"]
   ];
   var BLUE = "#2f6fde";
   var charts = {};
@@ -43,7 +57,7 @@
       var empty = document.createElement("tr"), td = document.createElement("td");
       td.colSpan = headers.length;
       td.className = "muted";
-      td.textContent = "这段时间没有数据";
+      td.textContent = T.no_data;
       empty.appendChild(td);
       body.appendChild(empty);
       return;
@@ -93,11 +107,11 @@
     var steps = guide ? guide.steps : [];
     var labels = steps.map(function (s) { return s.step + ". " + s.label; });
     draw("steps", "bar", labels, [
-      { label: "到达", data: steps.map(function (s) { return s.reached; }), backgroundColor: BLUE },
-      { label: "在这一步解决", data: steps.map(function (s) { return s.solved; }), backgroundColor: "#2e9d5b" },
-      { label: "在这一步离开", data: steps.map(function (s) { return s.left; }), backgroundColor: "#c0392b" }
+      { label: T.reached, data: steps.map(function (s) { return s.reached; }), backgroundColor: BLUE },
+      { label: T.solved_here, data: steps.map(function (s) { return s.solved; }), backgroundColor: "#2e9d5b" },
+      { label: T.left_here, data: steps.map(function (s) { return s.left; }), backgroundColor: "#c0392b" }
     ]);
-    fillTable("steps", ["步骤", "到达", "解决", "离开"], steps.map(function (s) {
+    fillTable("steps", T.step_columns, steps.map(function (s) {
       return [s.step + ". " + s.label, s.reached, s.solved, s.left];
     }));
   }
@@ -105,19 +119,19 @@
   function render(f) {
     latest = f;
     renderCards(f);
-    bars("daily", f.daily.map(function (d) { return d.day; }), "对话数",
+    bars("daily", f.daily.map(function (d) { return d.day; }), T.conversations,
          f.daily.map(function (d) { return d.conversations; }));
-    fillTable("daily", ["日期", "对话", "用户消息"], f.daily.map(function (d) {
+    fillTable("daily", T.daily_columns, f.daily.map(function (d) {
       return [d.day, d.conversations, d.messages];
     }));
-    bars("intents", f.intents.map(function (i) { return i.intent; }), "消息数",
+    bars("intents", f.intents.map(function (i) { return i.intent; }), T.messages,
          f.intents.map(function (i) { return i.count; }), { indexAxis: "y" });
-    fillTable("intents", ["意图", "消息数"], f.intents.map(function (i) { return [i.intent, i.count]; }));
+    fillTable("intents", T.intent_columns, f.intents.map(function (i) { return [i.intent, i.count]; }));
 
     draw("guides", "bar", f.guides.map(function (g) { return g.title; }), OUTCOMES.map(function (o) {
       return { label: o[1], data: f.guides.map(function (g) { return g[o[0]]; }), backgroundColor: o[2] };
     }), { scales: { x: { stacked: true }, y: { stacked: true } } });
-    fillTable("guides", ["引导", "开始", "解决", "工单", "用尽", "离开"], f.guides.map(function (g) {
+    fillTable("guides", T.guide_columns, f.guides.map(function (g) {
       return [g.title, g.started, g.solved, g.ticket, g.exhausted, g.left];
     }));
 
@@ -133,30 +147,30 @@
     renderSteps();
 
     var categories = Object.keys(f.tickets.by_category).sort();
-    bars("categories", categories, "工单数", categories.map(function (c) { return f.tickets.by_category[c]; }));
-    fillTable("categories", ["类型", "工单数"], categories.map(function (c) { return [c, f.tickets.by_category[c]]; }));
+    bars("categories", categories, T.tickets, categories.map(function (c) { return f.tickets.by_category[c]; }));
+    fillTable("categories", T.category_columns, categories.map(function (c) { return [c, f.tickets.by_category[c]]; }));
     var statuses = Object.keys(f.tickets.by_status).sort();
     draw("statuses", "doughnut", statuses.map(function (s) { return STATUS_LABELS[s] || s; }), [{
-      label: "工单数", data: statuses.map(function (s) { return f.tickets.by_status[s]; }),
+      label: T.tickets, data: statuses.map(function (s) { return f.tickets.by_status[s]; }),
       backgroundColor: ["#2f6fde", "#2e9d5b", "#d9822b", "#8e6bbf", "#c0392b"]
     }]);
-    fillTable("statuses", ["状态", "工单数"], statuses.map(function (s) {
+    fillTable("statuses", T.status_columns, statuses.map(function (s) {
       return [STATUS_LABELS[s] || s, f.tickets.by_status[s]];
     }));
 
-    var times = [["等待", f.agents.waiting], ["处理", f.agents.handling]];
-    draw("agents", "bar", ["平均", "中位数", "90% 以内"], times.map(function (t, i) {
+    var times = [[T.waiting, f.agents.waiting], [T.handling, f.agents.handling]];
+    draw("agents", "bar", T.time_columns, times.map(function (t, i) {
       return { label: t[0], data: [t[1].average, t[1].median, t[1].p90], backgroundColor: i ? "#2e9d5b" : BLUE };
     }));
-    fillTable("agents", ["", "次数", "平均", "中位数", "90% 以内"], times.map(function (t) {
+    fillTable("agents", T.agent_columns, times.map(function (t) {
       return [t[0], t[1].count, t[1].average, t[1].median, t[1].p90];
     }));
 
     var scores = ["1", "2", "3", "4", "5"];
-    bars("satisfaction", scores.map(function (s) { return s + " 分"; }), "评价数",
+    bars("satisfaction", scores.map(function (s) { return fmt(T.score, { score: s }); }), T.ratings,
          scores.map(function (s) { return f.satisfaction.distribution[s]; }));
-    fillTable("satisfaction", ["评分", "评价数"], scores.map(function (s) {
-      return [s + " 分", f.satisfaction.distribution[s]];
+    fillTable("satisfaction", T.score_columns, scores.map(function (s) {
+      return [fmt(T.score, { score: s }), f.satisfaction.distribution[s]];
     }));
   }
 
@@ -168,7 +182,7 @@
 
   function load() {
     var status = $("#insights-status");
-    status.textContent = "正在加载…";
+    status.textContent = T.loading;
     updateExportLinks();
     var started = Date.now();
     return fetch("/api/insights?" + query(), { credentials: "same-origin" }).then(function (response) {
@@ -183,10 +197,10 @@
       $("#to").value = figures.period.last_day;
       updateExportLinks();
       render(figures);
-      status.textContent = "已更新（" + (Date.now() - started) + " ms）";
+      status.textContent = fmt(T.updated, { ms: Date.now() - started });
       document.body.dataset.loaded = "true";
     }).catch(function (error) {
-      status.textContent = "加载失败：" + error.message;
+      status.textContent = fmt(T.failed, { message: error.message });
     });
   }
 

@@ -3,20 +3,30 @@
 (function () {
   "use strict";
 
-  var REASONS = {
-    low_confidence: "置信度低或难以区分", fallback: "没听懂", rephrased: "用户紧接着换了说法",
-    before_handoff: "紧接着转人工", not_solved: "第一步就“没解决”", flagged: "客服标记"
-  };
+  /** The page's words (bot/texts/console.yml), given by the server as JSON in <meta name="okpay-texts">. */
+  function readTexts() {
+    var meta = document.querySelector('meta[name="okpay-texts"]');
+    try { return JSON.parse(meta ? meta.getAttribute("content") : "{}"); } catch (e) { return {}; }
+  }
+
+  /** `template` with each {name} replaced by values[name]. */
+  function fmt(template, values) {
+    return String(template || "").replace(/\{(\w+)\}/g, function (whole, name) {
+      return values && values[name] !== undefined && values[name] !== null ? String(values[name]) : "";
+    });
+  }
+  var T = readTexts().review || {};
+  var REASONS = T.reasons || {};
   var TITLES = {};  // intent → Chinese name, from /api/review/labels
 
   /** "支付失败（payment_failed）", or the bare name when it has no Chinese one. */
   function intentLabel(name, title) {
     if (!name) return "—";
     title = title || TITLES[name];
-    return title ? title + "（" + name + "）" : name;
+    return title ? fmt(T.intent_label, { title: title, name: name }) : name;
   }
-  var CHANNELS = { widget: "App 内客服", wechat: "微信", telegram: "Telegram", rest: "其他" };
-  var STATUSES = { corrected: "已纠正", dismissed: "已忽略" };
+  var CHANNELS = T.channels || {};
+  var STATUSES = T.statuses || {};
 
   function $(selector, root) { return (root || document).querySelector(selector); }
 
@@ -77,14 +87,14 @@
     }
     tr.appendChild(text);
     var reason = REASONS[item.reason] || item.reason;
-    if (item.flagged && item.reason !== "flagged") reason += "、客服标记";
-    if (item.flagged_by) reason += "（" + item.flagged_by + "）";
+    if (item.flagged && item.reason !== "flagged") reason += T.also_flagged;
+    if (item.flagged_by) reason += fmt(T.flagged_by, { agent: item.flagged_by });
     tr.appendChild(el("td", {}, reason));
-    var confidence = typeof item.confidence === "number" ? "（" + Math.round(item.confidence * 100) + "%）" : "";
+    var confidence = typeof item.confidence === "number" ? fmt(T.confidence, { percent: Math.round(item.confidence * 100) }) : "";
     tr.appendChild(el("td", {}, intentLabel(item.predicted_intent, item.predicted_title) + confidence));
-    var intent = el("input", { list: "intent-options", class: "review-intent", "aria-label": "正确的意图",
+    var intent = el("input", { list: "intent-options", class: "review-intent", "aria-label": T.intent,
       value: item.corrected_intent || item.predicted_intent || "" });
-    var entities = el("input", { class: "review-entities", "aria-label": "实体", placeholder: "如 amount:500元",
+    var entities = el("input", { class: "review-entities", "aria-label": T.entities, placeholder: T.entities_example,
       value: showEntities(item.corrected_entities || item.entities) });
     [intent, entities].forEach(function (input) {
       var cell = el("td", {});
@@ -103,16 +113,16 @@
         intent: intent.value.trim(), entities: parseEntities(entities.value), group: item.ids || []
       }).then(function (data) {
         if (data) replace(tr, Object.assign({}, item, data.item));
-        say("已保存：" + intentLabel(intent.value.trim()) + (item.count > 1 ? "，共 " + item.count + " 条" : ""));
-      }, function (error) { button.disabled = false; say("没有保存：" + error.message); });
-    } }, "确认"));
+        say(fmt(T.saved, { intent: intentLabel(intent.value.trim()) }) + (item.count > 1 ? fmt(T.saved_count, { count: item.count }) : ""));
+      }, function (error) { button.disabled = false; say(fmt(T.not_saved, { message: error.message })); });
+    } }, T.confirm));
     if (item.status === "pending") {
       actions.appendChild(el("button", { type: "button", class: "btn btn-quiet review-dismiss", onclick: function (event) {
         event.currentTarget.disabled = true;
         call("POST", "/api/review/" + item.id + "/dismiss", { group: item.ids || [] }).then(function (data) {
           if (data) replace(tr, Object.assign({}, item, data.item));
-        }, function (error) { say("没有保存：" + error.message); });
-      } }, "忽略"));
+        }, function (error) { say(fmt(T.not_saved, { message: error.message })); });
+      } }, T.dismiss));
     }
     tr.appendChild(actions);
     return tr;
@@ -135,7 +145,7 @@
   }
 
   function load() {
-    say("正在加载…");
+    say(T.loading);
     return call("GET", "/api/review?" + query()).then(function (data) {
       if (!data) return;
       $("#from").value = data.first_day;
@@ -144,14 +154,14 @@
       body.textContent = "";
       if (!data.items.length) {
         var empty = el("tr", {});
-        empty.appendChild(el("td", { colspan: "8", class: "muted" }, "这段时间没有需要审核的消息"));
+        empty.appendChild(el("td", { colspan: "8", class: "muted" }, T.nothing));
         body.appendChild(empty);
       }
       data.items.forEach(function (item) { body.appendChild(row(item)); });
       var total = data.items.reduce(function (sum, item) { return sum + (item.count || 1); }, 0);
-      say(data.items.length + " 组，共 " + total + " 条" + (data.conversations_unavailable ? "（对话库暂时连不上，只显示已收集的）" : ""));
+      say(fmt(T.summary, { groups: data.items.length, total: total }) + (data.conversations_unavailable ? T.conversations_unavailable : ""));
       document.body.dataset.loaded = "true";
-    }, function (error) { say("加载失败：" + error.message); });
+    }, function (error) { say(fmt(T.failed, { message: error.message })); });
   }
 
   function loadLabels() {

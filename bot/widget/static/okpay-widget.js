@@ -27,27 +27,15 @@
   var ACK_TIMEOUT_MS = 8000;
   var STICK_PX = 48;
 
-  var TEXT = {
-    title: "OKPay 智能客服",
-    launcher: "客服",
-    openLabel: "打开在线客服",
-    closeLabel: "关闭客服窗口",
-    unread: "条新消息",
-    logLabel: "聊天记录",
-    inputLabel: "输入您的问题",
-    placeholder: "请输入您的问题，Enter 发送",
-    send: "发送",
-    typing: "客服正在输入…",
-    connecting: "连接中…",
-    reconnecting: "已断开，正在重连…",
-    tokenInvalid: "登录状态已失效，请重新打开客服窗口。",
-    noSocketIo: "客服暂时无法连接，请稍后再试。",
-    welcome: "您好，我是 OKPay 智能客服。请描述您遇到的问题，例如「提现没到账」「支付失败」。",
-    agent: "客服",
-    agentNumber: "工号",
-    you: "我",
-    bot: "智能客服"
-  };
+  // The widget's words (bot/texts/widget.yml), put here by the console when it serves this file.
+  var TEXT = /*OKPAY_WIDGET_TEXTS*/{};
+
+  /** `template` with each {name} replaced by values[name]. */
+  function fmt(template, values) {
+    return String(template || "").replace(/\{(\w+)\}/g, function (whole, name) {
+      return values && values[name] !== undefined && values[name] !== null ? String(values[name]) : "";
+    });
+  }
 
   var instances = 0;
 
@@ -465,7 +453,7 @@
     }
     var replies = Array.isArray(message.quick_replies) ? message.quick_replies : [];
     if (withReplies && replies.length) {
-      var group = attrs(el("div", "okw-replies"), { role: "group", "aria-label": "快捷回复" });
+      var group = attrs(el("div", "okw-replies"), { role: "group", "aria-label": TEXT.quickReplies });
       replies.forEach(function (reply) {
         if (!reply || !reply.title) return;
         var button = attrs(el("button", "okw-reply", str(reply.title)), { type: "button" });
@@ -566,20 +554,21 @@
     var banner = this.el.banner;
     var kind = status && status.status;
     if (kind === "queued") {
-      var parts = ["正在为您转接人工客服"];
+      var parts = [TEXT.queueTransferring];
       var position = Number(status.position);
-      if (position > 0) parts.push("您排在第 " + position + " 位");
+      if (position > 0) parts.push(fmt(TEXT.queuePosition, { position: position }));
       var minutes = Number(status.wait_minutes);
-      parts.push(minutes > 0 ? "预计约 " + minutes + " 分钟" : "马上为您接入");
+      parts.push(minutes > 0 ? fmt(TEXT.queueWait, { minutes: minutes }) : TEXT.queueSoon);
       var text = parts.join(" · ");
-      if (status.ticket) text += "（工单 " + str(status.ticket) + "）";
+      if (status.ticket) text += fmt(TEXT.queueTicket, { ticket: str(status.ticket) });
       this.setBanner("queued", text);
       return true;
     }
     if (kind === "assigned") {
       var agent = status.agent || {};
-      var who = TEXT.agent + " " + str(agent.name) + (agent.number ? "（" + TEXT.agentNumber + " " + str(agent.number) + "）" : "");
-      this.setBanner("assigned", who + "正在为您服务");
+      var who = fmt(agent.number ? TEXT.agentWithNumber : TEXT.agentWithoutNumber,
+                    { agent: TEXT.agent, agentNumber: TEXT.agentNumber, name: str(agent.name), number: str(agent.number) });
+      this.setBanner("assigned", fmt(TEXT.agentServing, { who: who }));
       return true;
     }
     if (kind === "unknown") {
