@@ -13,7 +13,8 @@ console's own changes (a claim, a transfer, presence) from its handlers.
 A page reads what it is told about through the JSON API as before, so the
 access rules stay those of the API; a notification names a ticket number only,
 and only to agents who may open that ticket. At rest an open page costs one
-idle connection and a comment line every 15 s: no Rasa call, no query.
+idle connection and, every 15 s, a comment line and one check that its
+sign-in is still valid: no Rasa call, no read of a ticket or conversation.
 """
 from __future__ import annotations
 
