@@ -162,3 +162,16 @@ def pytest_collection_modifyitems(config, items) -> None:
         parameters = getattr(getattr(item, "callspec", None), "params", {})
         for mark in sorted(slices(path, item.fixturenames, parameters)):
             item.add_marker(getattr(pytest.mark, mark))
+
+
+@pytest.fixture
+def support_db(tmp_path):
+    """The support database (tickets, agents, review queue) on a SQLite file of this test's, migrated."""
+    from bot.database.database import Database
+    from bot.database.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'tickets.db'}"
+    upgrade(url)
+    database = Database(url)
+    yield database
+    database.dispose()

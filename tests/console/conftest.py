@@ -13,7 +13,6 @@ from bot.console.login_limit import LoginLimiter
 from bot.console.rasa_client import NotDelivered, RasaUnavailable
 from bot.console.security import CSRF_COOKIE, CSRF_HEADER
 from bot.database.database import Database
-from bot.database.migrate import upgrade
 from bot.settings import Settings
 from tests.ticket_factories import PASSWORD
 
@@ -94,12 +93,8 @@ class FakeRasa:
 
 
 @pytest.fixture
-def console_db(tmp_path):
-    url = f"sqlite:///{tmp_path / 'tickets.db'}"
-    upgrade(url)
-    database = Database(url)
-    yield database
-    database.dispose()
+def console_db(support_db):
+    return support_db
 
 
 @pytest.fixture

@@ -71,14 +71,24 @@ async def open_page(client: Any) -> Page:
     return page
 
 
-def test_a_users_message_reaches_an_open_page_within_a_second_with_no_rasa_call(
-        console_settings, console_db, world, stream_url):
-    rasa_side = StreamBroker(stream_url)
+async def following_page(client: Any, username: str) -> Page:
+    """`username` signed in with an open page, once the console follows the stream (it starts from "now")."""
+    await sign_in(client, username)
+    page = await open_page(client)
+    await asyncio.sleep(0.3)
+    return page
 
+
+@pytest.fixture
+def rasa_side(stream_url) -> StreamBroker:
+    """Rasa's event broker, as endpoints.yml names it, writing the stream the console follows."""
+    return StreamBroker(stream_url)
+
+
+def test_a_users_message_reaches_an_open_page_within_a_second_with_no_rasa_call(
+        console_settings, console_db, world, stream_url, rasa_side):
     async def scenario(client, rasa):
-        await sign_in(client, world["li"])
-        page = await open_page(client)
-        await asyncio.sleep(0.3)  # the console follows from "now"
+        page = await following_page(client, world["li"])
         started = time.monotonic()
         rasa_side.publish({"event": "user", "sender_id": "rest:waiting-user", "text": "还有人在吗", "timestamp": 1.0})
         assert await page.next(1.0) == ("ticket", {"number": world["queued"]})
@@ -89,13 +99,9 @@ def test_a_users_message_reaches_an_open_page_within_a_second_with_no_rasa_call(
 
 
 def test_pages_hear_only_of_tickets_their_agent_may_open_and_of_queue_changes(
-        console_settings, console_db, world, stream_url):
-    rasa_side = StreamBroker(stream_url)
-
+        console_settings, console_db, world, stream_url, rasa_side):
     async def scenario(client, rasa):
-        await sign_in(client, world["li"])
-        page = await open_page(client)
-        await asyncio.sleep(0.3)
+        page = await following_page(client, world["li"])
         rasa_side.publish({"event": "user", "sender_id": "rest:wangs-user", "text": "我的卡号 [已隐藏]"})
         rasa_side.publish({"event": "user", "sender_id": "rest:no-ticket", "text": "你好"})
         assert await page.next(1.0) is None  # wang's conversation and one without a ticket: nothing for li

@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from bot.console.rasa_client import NotDelivered
 from bot.database.database import Database, StoreUnavailable
-from bot.database.migrate import upgrade
 from bot.handoff import service as handoff_service
 from bot.handoff.service import ANNOUNCE_SENIOR, HAND_BACK, INTRODUCE_AGENT, HandoffService
 from bot.tickets import store
@@ -22,12 +21,8 @@ REFUSED = NotDelivered('Rasa could not deliver: {"message": "Error: [undelivered
 
 
 @pytest.fixture
-def database(tmp_path):
-    url = f"sqlite:///{tmp_path / 'tickets.db'}"
-    upgrade(url)
-    db = Database(url)
-    yield db
-    db.dispose()
+def database(support_db):
+    return support_db
 
 
 @pytest.fixture

@@ -6,12 +6,7 @@
 (function () {
   "use strict";
 
-  /** The page's words (bot/texts/console.yml), given by the server as JSON in <meta name="okpay-texts">. */
-  function readTexts() {
-    var meta = document.querySelector('meta[name="okpay-texts"]');
-    try { return JSON.parse(meta ? meta.getAttribute("content") : "{}"); } catch (e) { return {}; }
-  }
-  var TEXT = readTexts();
+  var TEXT = window.OKPayTexts.read();
   var LABELS = TEXT.labels || {}, UI = TEXT.ui || {};
   var STATUS_LABELS = LABELS.status || {};
   var CHANNEL_LABELS = LABELS.channels || {};
@@ -23,12 +18,7 @@
   var QUEUE_LABELS = LABELS.queues || {};
   var NOT_DELIVERED = UI.not_delivered;
 
-  /** `template` with each {name} replaced by values[name]. */
-  function fmt(template, values) {
-    return String(template || "").replace(/\{(\w+)\}/g, function (whole, name) {
-      return values && values[name] !== undefined && values[name] !== null ? String(values[name]) : "";
-    });
-  }
+  var fmt = window.OKPayTexts.fmt;
   var PENDING_NOTICE_KEY = "okpay-console-notice";
 
   // ------------------------------------------------------------------ helpers

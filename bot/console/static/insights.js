@@ -3,19 +3,9 @@
 (function () {
   "use strict";
 
-  /** The page's words (bot/texts/console.yml), given by the server as JSON in <meta name="okpay-texts">. */
-  function readTexts() {
-    var meta = document.querySelector('meta[name="okpay-texts"]');
-    try { return JSON.parse(meta ? meta.getAttribute("content") : "{}"); } catch (e) { return {}; }
-  }
 
-  /** `template` with each {name} replaced by values[name]. */
-  function fmt(template, values) {
-    return String(template || "").replace(/\{(\w+)\}/g, function (whole, name) {
-      return values && values[name] !== undefined && values[name] !== null ? String(values[name]) : "";
-    });
-  }
-  var T = readTexts().insights || {};
+  var fmt = window.OKPayTexts.fmt;
+  var T = window.OKPayTexts.read().insights || {};
   var STATUS_LABELS = T.status || {};
   var OUTCOME_LABELS = T.outcomes || {};
   var OUTCOMES = [
