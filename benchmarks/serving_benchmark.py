@@ -12,8 +12,11 @@ Prints the Rasa server's start time and resident memory. Each set-up runs
 `--runs` times, alternating which goes first, and every figure is printed as
 the median over the runs with their range: ours (the README's serve command)
 beside stock Rasa (`python -m rasa run` with Rasa's `rest` channel and SQL
-tracker store, none of our runtime changes) serving the same model with the
-same action server, on the same machine in the same run.
+tracker store) serving the same model with the same action server, on the same
+machine in the same run. Since issue 15 the model's rule policy applies
+`bot.rasa_patches` in every process that loads it, stock `rasa run` included:
+the stock column has those five patches, and none of our channels, stores,
+event broker or message guard.
 Every loop is bounded; nothing leaves 127.0.0.1.
 
     .venv/bin/python -m benchmarks.serving_benchmark [--rounds N] [--growth TURNS] [--runs N] [--no-stock]

@@ -33,7 +33,10 @@ class SQLiteStream:
     """The stream as a table of a SQLite file (embedded: one Rasa process writes, the console reads)."""
 
     def __init__(self, url: str, keep: int = DEFAULT_KEEP) -> None:
-        self.engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        # Kept connections (SQLAlchemy 1.4 opens and closes one per use for a SQLite file, and closing a WAL
+        # connection checkpoints the log: most of an append's time).
+        self.engine = sa.create_engine(url, poolclass=sa.pool.QueuePool,
+                                       connect_args={"check_same_thread": False, "timeout": 10})
         sa.event.listen(self.engine, "connect", _write_ahead_log)
         _metadata.create_all(self.engine)
         self.keep, self._appended, self._lock = keep, 0, threading.Lock()
@@ -67,8 +70,12 @@ class SQLiteStream:
 
 
 def _write_ahead_log(connection: Any, _record: Any) -> None:
+    """WAL, committed without waiting for the disk (`synchronous=NORMAL`): the stream is live news and the
+    tracker store is the record, so a power cut may lose its last entries, never a conversation's. Waiting for
+    the disk cost 1.5 ms per event, 15 ms per turn."""
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 

@@ -67,6 +67,7 @@ PINNED = {
     SQLTrackerStore._additional_events: "d22f99eb863acb07",
     SQLTrackerStore._event_query: "cd44f7901b860bfd",
     TrackerStore.stream_events: "efd3615f5340218a",
+    TrackerStore._stream_new_events: "a3990c70850759b8",
     TrackerStore.init_tracker: "2089b91e90d881a1",
 }
 

@@ -63,6 +63,23 @@ def test_rasas_tracker_store_publishes_each_new_event_once_in_order(tmp_path):
     assert isinstance(TrackerStore.create(None, event_broker=broker), TrackerStore)
 
 
+def test_our_tracker_store_publishes_a_saves_events_in_one_write(tmp_path, monkeypatch):
+    broker = StreamBroker(f"sqlite:///{tmp_path / 'stream.db'}")
+    writes = []
+    real_append = broker.stream.append
+    monkeypatch.setattr(broker.stream, "append", lambda events: writes.append(len(events)) or real_append(events))
+    store = CachedSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "t.db"), event_broker=broker)
+    tracker = DialogueStateTracker("rest:u1", [])
+    for event in (ActionExecuted("action_listen"), UserUttered("付款失败了"), BotUttered("请先检查网络")):
+        tracker.update(event)
+    asyncio.run(store.save(tracker))
+    tracker = asyncio.run(store.retrieve("rest:u1"))
+    tracker.update(UserUttered("还是不行"))
+    tracker.update(BotUttered("试试重启"))
+    asyncio.run(store.save(tracker))
+    assert writes == [3, 2]
+
+
 def test_both_backends_read_after_a_cursor_and_from_now(stream):
     stream.append([{"event": "user", "sender_id": "a", "text": "一"}])
     start = stream.latest()
