@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, TypeVar
 
 import jinja2
-import yaml
 from aiohttp import web
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,7 +21,6 @@ from bot.console.login_limit import LimiterUnavailable, LoginLimiter, TooManyAtt
 from bot.console.rasa_client import NotDelivered, RasaClient, RasaUnavailable
 from bot.console.serialize import agent_json, contacts_visible, masked_transcript, ticket_json
 from bot.console.transcript import TicketConversation, ticket_conversation, transcript
-from bot.content.catalog import CONTENT_DIR
 from bot.database.database import Database, StoreUnavailable
 from bot.database.schema import utcnow
 from bot.handoff.service import HandoffService
@@ -341,8 +339,7 @@ class Console:
         return web.json_response({"agents": await self.db(read)})
 
     async def canned(self, request: web.Request) -> web.Response:
-        replies = yaml.safe_load((CONTENT_DIR / "canned_replies.yml").read_text(encoding="utf-8"))
-        return web.json_response({"replies": replies["replies"]})
+        return web.json_response({"replies": texts("canned_replies")["replies"]})
 
     # -------------------------------------------------------------- ticket API
     def _ticket(self, session: Session, number: str) -> Ticket:

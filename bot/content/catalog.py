@@ -14,6 +14,8 @@ from typing import Dict, FrozenSet, List, Mapping, Pattern, Tuple
 import yaml
 
 CONTENT_DIR = Path(__file__).parent
+#: Labels people read (topic buttons, intent names) live with the other words, in bot/texts.
+TEXTS_DIR = Path(__file__).resolve().parent.parent / "texts"
 TROUBLESHOOT = "troubleshoot"
 PROCEDURE = "procedure"
 
@@ -117,7 +119,7 @@ def guide_for_intent(intent: str | None) -> Guide | None:
 
 @lru_cache(maxsize=4)
 def load_topics(path: Path | None = None) -> Topics:
-    raw = yaml.safe_load((path or CONTENT_DIR / "topics.yml").read_text(encoding="utf-8"))
+    raw = yaml.safe_load((path or TEXTS_DIR / "topics.yml").read_text(encoding="utf-8"))
     labels: Dict[str, str] = dict(raw["topics"])
     default: List[str] = list(raw["default_topics"])
     unknown = [topic for topic in default if topic not in labels]
@@ -128,8 +130,8 @@ def load_topics(path: Path | None = None) -> Topics:
 
 @lru_cache(maxsize=4)
 def load_intent_names(path: Path | None = None) -> Dict[str, str]:
-    """Chinese names of intents and FAQ topics (`bot/content/intent_names.yml`), for supervisors."""
-    raw = yaml.safe_load((path or CONTENT_DIR / "intent_names.yml").read_text(encoding="utf-8"))
+    """Chinese names of intents and FAQ topics (`bot/texts/intent_names.yml`), for supervisors."""
+    raw = yaml.safe_load((path or TEXTS_DIR / "intent_names.yml").read_text(encoding="utf-8"))
     return {str(name): str(title) for name, title in raw["intents"].items()}
 
 

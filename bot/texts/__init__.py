@@ -5,6 +5,9 @@
 - `widget.yml`: the chat widget's words.
 - `channels.yml`: what channels add around the bot's replies (the agent's
   name, "reply with a number"), and the answer to a user who writes too fast.
+- `topics.yml`: the topic buttons offered when the bot did not understand;
+  `intent_names.yml`: the Chinese names of intents (review queue, analytics);
+  `canned_replies.yml`: the agents' ready-made replies.
 
 The console's pages get their surface as JSON in a `<meta>` element
 (`page_json`, `bot/console/templates/base.html`; no inline script); the widget's script gets its own when the
