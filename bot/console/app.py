@@ -212,7 +212,9 @@ class Console:
             self.live.tell_everyone("queue")
 
     def page(self, name: str, **context: Any) -> web.Response:
-        html = self.templates.get_template(name).render(texts_json=page_json("console"), **context)
+        # `t`: the markup's words; `texts_json`: the scripts' (both bot/texts/console.yml).
+        html = self.templates.get_template(name).render(t=texts("console")["pages"], texts_json=page_json("console"),
+                                                        **context)
         return web.Response(text=html, content_type="text/html")
 
     # ------------------------------------------------------------------ pages

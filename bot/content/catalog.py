@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, FrozenSet, List, Mapping, Pattern, Tuple
+from typing import Any, Dict, FrozenSet, List, Mapping, Pattern, Tuple
 
 import yaml
 
@@ -82,14 +82,16 @@ class Topics:
     default: Tuple[str, ...]
 
 
-def _parse_guide(name: str, raw: dict) -> Guide:
+def _parse_guide(name: str, raw: dict, labels: Mapping[str, Any]) -> Guide:
+    """A guide of guides.yml, named with `labels` (bot/texts/labels.yml: its title and its steps' labels)."""
     kind = raw.get("kind")
+    step_labels = (labels.get("guide_steps") or {}).get(name) or {}
     if kind not in (TROUBLESHOOT, PROCEDURE):
         raise ValueError(f"guide {name!r}: kind must be {TROUBLESHOOT} or {PROCEDURE}")
     steps = tuple(
         Step(
             id=str(step["id"]),
-            label=str(step.get("label") or step["id"]),
+            label=str(step_labels.get(str(step["id"])) or step["id"]),
             done_when=tuple(re.compile(p) for p in step.get("done_when") or ()),
             stuck=tuple(str(kind) for kind in step.get("stuck") or ()),
             stuck_when=tuple(re.compile(p) for p in step.get("stuck_when") or ()),
@@ -102,7 +104,8 @@ def _parse_guide(name: str, raw: dict) -> Guide:
     if len({step.id for step in steps}) != len(steps):
         raise ValueError(f"guide {name!r} repeats a step id")
     solved_when = tuple(re.compile(p) for p in raw.get("solved_when") or ())
-    return Guide(name=name, intent=raw["intent"], title=raw["title"], kind=kind, steps=steps,
+    title = (labels.get("guide_titles") or {}).get(name) or name
+    return Guide(name=name, intent=raw["intent"], title=str(title), kind=kind, steps=steps,
                  solved_when=solved_when)
 
 
@@ -110,7 +113,14 @@ def _parse_guide(name: str, raw: dict) -> Guide:
 def load_guides(path: Path | None = None) -> Dict[str, Guide]:
     """Guides by name."""
     raw = yaml.safe_load((path or CONTENT_DIR / "guides.yml").read_text(encoding="utf-8"))
-    return {name: _parse_guide(name, body) for name, body in raw["guides"].items()}
+    labels = load_labels()
+    return {name: _parse_guide(name, body, labels) for name, body in raw["guides"].items()}
+
+
+@lru_cache(maxsize=1)
+def load_labels() -> Dict[str, Any]:
+    """The names people read for guides, steps and ticket categories (bot/texts/labels.yml)."""
+    return yaml.safe_load((TEXTS_DIR / "labels.yml").read_text(encoding="utf-8"))
 
 
 def guide_for_intent(intent: str | None) -> Guide | None:

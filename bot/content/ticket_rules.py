@@ -9,7 +9,7 @@ from typing import Mapping, Tuple
 
 import yaml
 
-from bot.content.catalog import CONTENT_DIR
+from bot.content.catalog import CONTENT_DIR, load_labels
 
 OTHER = "other"
 
@@ -73,10 +73,11 @@ def _is_short_answer(text: str, words: Tuple[str, ...]) -> bool:
 def load_ticket_rules(path: Path | None = None) -> TicketRules:
     raw = yaml.safe_load((path or CONTENT_DIR / "tickets.yml").read_text(encoding="utf-8"))
     fields = {name: tuple(value) for name, value in raw["fields"].items()}
-    if "default" not in fields or OTHER not in raw["categories"]:
-        raise ValueError("tickets.yml needs fields.default and the category 'other'")
+    categories = dict(load_labels()["ticket_categories"])
+    if "default" not in fields or OTHER not in categories:
+        raise ValueError("tickets.yml needs fields.default, and bot/texts/labels.yml the category 'other'")
     return TicketRules(
-        categories=dict(raw["categories"]),
+        categories=categories,
         high_priority_categories=frozenset(raw["high_priority_categories"]),
         urgent_words=tuple(raw["urgent_words"]),
         senior_words=tuple(word.lower() for word in raw["senior_words"]),

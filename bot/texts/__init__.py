@@ -8,6 +8,8 @@
 - `topics.yml`: the topic buttons offered when the bot did not understand;
   `intent_names.yml`: the Chinese names of intents (review queue, analytics);
   `canned_replies.yml`: the agents' ready-made replies.
+- `labels.yml`: the names of the guides, their steps and the ticket categories.
+- `console.yml`'s `pages`: the words of the console's pages' markup (`{{ t.<section>.<key> }}`).
 
 The console's pages get their surface as JSON in a `<meta>` element
 (`page_json`, `bot/console/templates/base.html`; no inline script); the widget's script gets its own when the

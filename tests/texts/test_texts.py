@@ -46,6 +46,20 @@ def test_every_text_a_script_reads_is_in_its_surface(path):
     assert missing == []
 
 
+@pytest.mark.parametrize("path", sorted((PROJECT_ROOT / "bot" / "console" / "templates").glob("*.html")),
+                         ids=lambda path: path.name)
+def test_no_console_page_holds_chinese_text_of_its_own(path):
+    markup = re.sub(r"<!--.*?-->|\{#.*?#\}", "", path.read_text(encoding="utf-8"), flags=re.S)
+    assert [line.strip() for line in markup.splitlines() if CHINESE.search(line)] == []
+
+
+def test_every_word_a_console_page_reads_is_there():
+    pages = texts("console")["pages"]
+    for path in (PROJECT_ROOT / "bot" / "console" / "templates").glob("*.html"):
+        for section, key in re.findall(r"\bt\.(\w+)\.(\w+)", path.read_text(encoding="utf-8")):
+            assert key in pages.get(section, {}), f"{path.name}: t.{section}.{key}"
+
+
 def test_every_refusal_the_console_answers_has_its_words():
     codes = set()
     for path in Path(PROJECT_ROOT / "bot" / "console").glob("*.py"):
@@ -65,3 +79,16 @@ def test_the_channels_words_have_their_placeholders():
     words = texts("channels")
     assert "{name}" in words["agent_prefix"] and "{number}" in words["agent_prefix"]
     assert words["rate_limited"] and words["choose_by_number"]
+
+
+def test_every_guide_and_step_and_category_has_a_name_people_read():
+    from bot.content.catalog import load_guides
+    from bot.content.ticket_rules import load_ticket_rules
+
+    labels = texts("labels")
+    guides = load_guides()
+    assert set(labels["guide_titles"]) == set(guides)
+    for name, guide in guides.items():
+        assert guide.title == labels["guide_titles"][name]
+        assert [step.label for step in guide.steps] == [labels["guide_steps"][name][step.id] for step in guide.steps]
+    assert set(guides) <= set(load_ticket_rules().categories) == set(labels["ticket_categories"])
