@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Iterator, Tuple
 
-from bot.cli.serve import Stack, _answers, port_in_use, start_process
+from bot.cli.serve import Stack, answers, port_in_use, start_process
 from bot.deploy.processes import ProcessSpec
 from bot.model_files import model_path as current_model_path
 
@@ -89,7 +89,7 @@ def stock_rasa_run(stack: Stack, endpoints: Path, credentials: Path, name: str =
     process = start_process(stack, ProcessSpec(name, command, f"{base_url}/webhooks/rest/", (("127.0.0.1", port),)),
                             stack.env)
     try:
-        while not _answers(f"{base_url}/webhooks/rest/"):
+        while not answers(f"{base_url}/webhooks/rest/"):
             if process.poll() is not None or time.monotonic() - started > start_timeout_s:
                 log = stack.settings.resolve(stack.settings.log_dir) / f"{name}.log"
                 raise RuntimeError(f"{name} did not start; see {log}")

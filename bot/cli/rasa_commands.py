@@ -88,22 +88,14 @@ def rasa_arguments(command: Sequence[str], settings: Settings) -> List[str]:
     return words  # any other command as it is (`scripts/rasa --version`)
 
 
-def _answers(url: str) -> bool:
-    import requests
-
-    try:
-        return requests.get(url, timeout=1).status_code == 200
-    except requests.RequestException:
-        return False
-
-
 @contextlib.contextmanager
 def action_server(settings: Settings, env: Dict[str, str], timeout_s: float = 60.0) -> Iterator[None]:
     """The action server, started for the command when none answers on the settings' port."""
+    from bot.cli.serve import answers
     from bot.deploy.processes import action_server_command
 
     health = f"http://{settings.action_host}:{settings.action_port}/health"
-    if _answers(health):
+    if answers(health):
         yield
         return
     log_dir = settings.resolve(settings.log_dir)
@@ -113,7 +105,7 @@ def action_server(settings: Settings, env: Dict[str, str], timeout_s: float = 60
                                    stdout=log, stderr=subprocess.STDOUT)
     try:
         started = time.monotonic()
-        while not _answers(health):
+        while not answers(health):
             if process.poll() is not None or time.monotonic() - started > timeout_s:
                 raise SystemExit(f"the action server did not start; see {log_dir / 'action-server.log'}")
             time.sleep(0.3)

@@ -128,7 +128,8 @@ def with_widget_secret(settings: Settings) -> Settings:
     return settings.copy(update={"widget_jwt_secret": path.read_text(encoding="utf-8").strip()})
 
 
-def _answers(url: str) -> bool:
+def answers(url: str) -> bool:
+    """Whether `url` answers 200 (within 2 s)."""
     try:
         return requests.get(url, timeout=2).status_code == 200
     except requests.RequestException:
@@ -144,7 +145,7 @@ def _wait_until(stack: Stack, name: str, url: str) -> None:
                 f"the {name} server stopped during start-up (exit code {process.returncode}); "
                 f"see {stack.settings.resolve(stack.settings.log_dir) / (name + '.log')}"
             )
-        if _answers(url):
+        if answers(url):
             stack.ready_after[name] = time.monotonic() - stack.started_at
             return
         time.sleep(0.2)

@@ -151,14 +151,15 @@ class HandoffService:
 
     async def retry_pending(self) -> int:
         """Carries out the steps still pending (oldest ticket first); how many tickets still wait."""
-        tickets = await self._db(lambda session: list(dict.fromkeys(session.execute(
-            select(HandoffStep.ticket_id).where(HandoffStep.done_at.is_(None)).order_by(HandoffStep.id)).scalars())))
+        tickets = await self._db(lambda session: dict(session.execute(
+            select(HandoffStep.ticket_id, Ticket.number).join(Ticket, Ticket.id == HandoffStep.ticket_id)
+            .where(HandoffStep.done_at.is_(None), HandoffStep.attempts < MAX_ATTEMPTS)
+            .order_by(HandoffStep.id)).all()))
         waiting = 0
-        for ticket_id in tickets:
+        for ticket_id, number in tickets.items():
             if not await self.carry_out(ticket_id):
                 waiting += 1
             elif self.changed is not None:
-                number = await self._db(lambda session, t=ticket_id: session.get(Ticket, t).number)
                 await self.changed(number)
         return waiting
 

@@ -49,6 +49,7 @@ from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import rasa_patches
+from bot.database.sqlite import kept_sqlite_engine
 from bot.runtime.event_reading import event_from_dict, events_from_dicts
 from bot.runtime.incremental_tracker import IncrementalTracker
 from bot.runtime.turn_scope import hold_of
@@ -79,13 +80,6 @@ def _as_rasa_dict(data: Dict[str, Any]) -> Dict[str, Any]:
     return event.as_dict() if event is not None else data
 
 
-def _write_ahead_log(connection: Any, _record: Any) -> None:
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.close()
-
-
 class CachedSQLTrackerStore(SQLTrackerStore):
     """`SQLTrackerStore` that keeps the trackers it served and reads only the rows stored since."""
 
@@ -112,9 +106,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         url = self.engine.url
         self.engine.dispose()
         if url.get_backend_name() == "sqlite":
-            self.engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_pre_ping=True,
-                                           connect_args={"check_same_thread": False})
-            sa.event.listen(self.engine, "connect", _write_ahead_log)
+            self.engine = kept_sqlite_engine(url, "FULL", pool_pre_ping=True)
         else:
             self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)

@@ -12,6 +12,8 @@ from typing import Any, Dict, List, Tuple
 
 import sqlalchemy as sa
 
+from bot.database.sqlite import kept_sqlite_engine
+
 #: One stream entry: its cursor and the event.
 Entry = Tuple[str, Dict[str, Any]]
 #: Entries the stream keeps (older ones are dropped): the feed is live news, not the record (that is the tracker
@@ -33,11 +35,9 @@ class SQLiteStream:
     """The stream as a table of a SQLite file (embedded: one Rasa process writes, the console reads)."""
 
     def __init__(self, url: str, keep: int = DEFAULT_KEEP) -> None:
-        # Kept connections (SQLAlchemy 1.4 opens and closes one per use for a SQLite file, and closing a WAL
-        # connection checkpoints the log: most of an append's time).
-        self.engine = sa.create_engine(url, poolclass=sa.pool.QueuePool,
-                                       connect_args={"check_same_thread": False, "timeout": 10})
-        sa.event.listen(self.engine, "connect", _write_ahead_log)
+        # Committed without waiting for the disk: the stream is live news and the tracker store is the record,
+        # so a power cut may lose its last entries, never a conversation's (waiting cost 1.5 ms per event).
+        self.engine = kept_sqlite_engine(url, "NORMAL", connect_args={"timeout": 10})
         _metadata.create_all(self.engine)
         self.keep, self._appended, self._lock = keep, 0, threading.Lock()
 
@@ -45,12 +45,11 @@ class SQLiteStream:
         rows = [{"sender_id": str(event.get("sender_id") or ""), "body": json.dumps(event, ensure_ascii=False)}
                 for event in events]
         with self._lock, self.engine.begin() as connection:
-            result = connection.execute(STREAM_TABLE.insert(), rows)
+            connection.execute(STREAM_TABLE.insert(), rows)
             self._appended += len(rows)
             if self._appended >= max(self.keep // 10, 1):
                 self._appended = 0
-                last = result.inserted_primary_key[0] if len(rows) == 1 else None
-                newest = last or connection.execute(sa.select(sa.func.max(STREAM_TABLE.c.id))).scalar() or 0
+                newest = connection.execute(sa.select(sa.func.max(STREAM_TABLE.c.id))).scalar() or 0
                 connection.execute(STREAM_TABLE.delete().where(STREAM_TABLE.c.id <= newest - self.keep))
 
     def latest(self) -> str:
@@ -67,16 +66,6 @@ class SQLiteStream:
 
     def close(self) -> None:
         self.engine.dispose()
-
-
-def _write_ahead_log(connection: Any, _record: Any) -> None:
-    """WAL, committed without waiting for the disk (`synchronous=NORMAL`): the stream is live news and the
-    tracker store is the record, so a power cut may lose its last entries, never a conversation's. Waiting for
-    the disk cost 1.5 ms per event, 15 ms per turn."""
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
 
 
 class RedisStream:

@@ -34,6 +34,7 @@ def texts(surface: str) -> Dict[str, Any]:
         return yaml.safe_load(handle)
 
 
+@cache
 def page_json(surface: str) -> str:
     """`surface`'s texts as JSON, for a page's template (which escapes it as an attribute value)."""
     return json.dumps(texts(surface), ensure_ascii=False)

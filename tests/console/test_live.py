@@ -13,6 +13,7 @@ from typing import Any, Dict, Tuple
 import pytest
 
 from bot.console import live
+from bot.console.app import CONSOLE
 from bot.stream.broker import StreamBroker
 from bot.stream.feed import EventFeed
 from bot.tickets import store
@@ -121,7 +122,7 @@ def test_an_open_page_at_rest_costs_no_rasa_call_and_no_query(console_settings, 
         await sign_in(client, world["li"])
         page = await open_page(client)
         queries = []
-        console = client.server.app[__import__("bot.console.app", fromlist=["CONSOLE"]).CONSOLE]
+        console = client.server.app[CONSOLE]
         real_db = console.db
 
         async def counted(work):

@@ -169,8 +169,14 @@ def test_a_step_is_given_up_after_its_attempts(database, world, monkeypatch):
     monkeypatch.setattr(handoff_service, "MAX_ATTEMPTS", 3)
     rasa = FakeRasa()
     rasa.down = True
-    service = HandoffService(database, rasa, capacity=3)
+    told: List[str] = []
+
+    async def changed(number: str) -> None:
+        told.append(number)
+
+    service = HandoffService(database, rasa, capacity=3, changed=changed)
     run(service.claim(world["number"], world["li"], number_and_status))
     for _ in range(5):
         run(service.retry_pending())
     assert steps(database)[0][:3] == (INTRODUCE_AGENT, False, 3)
+    assert told == []  # a step given up is not retried, nor its ticket announced as changed, every 5 s

@@ -43,17 +43,23 @@ def test_the_broker_named_in_endpoints_yml_is_ours(monkeypatch, tmp_path):
         assert isinstance(broker, StreamBroker) and isinstance(broker.stream, SQLiteStream), name
 
 
-def test_rasas_tracker_store_publishes_each_new_event_once_in_order(tmp_path):
-    stream_file = f"sqlite:///{tmp_path / 'stream.db'}"
-    broker = StreamBroker(stream_file)
+def two_saves(tmp_path, broker, *second):
+    """A new conversation saved with three events, then read back and saved with `second`, through our store."""
     store = CachedSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "t.db"), event_broker=broker)
     tracker = DialogueStateTracker("rest:u1", [])
     for event in (ActionExecuted("action_listen"), UserUttered("付款失败了"), BotUttered("请先检查网络")):
         tracker.update(event)
     asyncio.run(store.save(tracker))
     tracker = asyncio.run(store.retrieve("rest:u1"))
-    tracker.update(UserUttered("还是不行"))
+    for event in second:
+        tracker.update(event)
     asyncio.run(store.save(tracker))
+
+
+def test_rasas_tracker_store_publishes_each_new_event_once_in_order(tmp_path):
+    stream_file = f"sqlite:///{tmp_path / 'stream.db'}"
+    broker = StreamBroker(stream_file)
+    two_saves(tmp_path, broker, UserUttered("还是不行"))
     entries = open_stream(stream_file).read_after("0")
     assert [(event["sender_id"], event["event"], event.get("text")) for _, event in entries] == [
         ("rest:u1", "action", None), ("rest:u1", "user", "付款失败了"), ("rest:u1", "bot", "请先检查网络"),
@@ -68,15 +74,7 @@ def test_our_tracker_store_publishes_a_saves_events_in_one_write(tmp_path, monke
     writes = []
     real_append = broker.stream.append
     monkeypatch.setattr(broker.stream, "append", lambda events: writes.append(len(events)) or real_append(events))
-    store = CachedSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "t.db"), event_broker=broker)
-    tracker = DialogueStateTracker("rest:u1", [])
-    for event in (ActionExecuted("action_listen"), UserUttered("付款失败了"), BotUttered("请先检查网络")):
-        tracker.update(event)
-    asyncio.run(store.save(tracker))
-    tracker = asyncio.run(store.retrieve("rest:u1"))
-    tracker.update(UserUttered("还是不行"))
-    tracker.update(BotUttered("试试重启"))
-    asyncio.run(store.save(tracker))
+    two_saves(tmp_path, broker, UserUttered("还是不行"), BotUttered("试试重启"))
     assert writes == [3, 2]
 
 
