@@ -66,6 +66,25 @@ ensure_venv() {
   echo "$wanted" > "$INSTALL_STAMP"
 }
 
+TOOLS_VENV=.venv-tools
+TOOLS_PY="$TOOLS_VENV/bin/python"
+
+# Creates .venv-tools (kubernetes-validate; see requirements-tools.txt) when its pins changed.
+ensure_tools_venv() {
+  local wanted stamp="$TOOLS_VENV/.okpay-install"
+  wanted=$(sha256sum < requirements-tools.txt | cut -c1-16)
+  if [ -x "$TOOLS_PY" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ]; then
+    return 0
+  fi
+  if [ ! -x "$TOOLS_PY" ]; then
+    local python
+    python=$(find_python) || exit 1
+    "$python" -m venv "$TOOLS_VENV"
+  fi
+  "$TOOLS_PY" -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-tools.txt
+  echo "$wanted" > "$stamp"
+}
+
 # Trains when no model matches the current config, domain, data and NLU code.
 ensure_model() {
   local model name
