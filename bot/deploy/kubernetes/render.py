@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Mapping
 import yaml
 
 from bot.deploy.kubernetes import network, workloads
-from bot.deploy.kubernetes.values import PodEnvironment, pod_environment, settings_of
+from bot.deploy.kubernetes.values import PodEnvironment, check_names, pod_environment, settings_of
 from bot.deploy.kubernetes.workloads import metadata
 
 PARTS = ("all", "setup", "app")
@@ -42,6 +42,7 @@ def documents(values: Mapping[str, Any], part: str = "all", with_secret: bool = 
     """Every document of `part`, in apply order. Raises ValuesError when the values cannot work."""
     if part not in PARTS:
         raise ValueError(f"part must be one of {', '.join(PARTS)}")
+    check_names(values)
     environment = pod_environment(values)
     found: List[Dict[str, Any]] = []
     if part in ("all", "setup"):

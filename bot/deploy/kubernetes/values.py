@@ -10,6 +10,7 @@ and a values file may not: a wrong host there would break the pods silently.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping
@@ -61,6 +62,20 @@ def load_values(paths: Iterable[Path]) -> Dict[str, Any]:
             raise ValuesError(f"{path}: a values file is a mapping")
         values = merge(values, loaded)
     return values
+
+
+#: `name` prefixes object names (DNS labels, with room for "-migrate-<tag>" cut at 63 characters).
+_NAME = re.compile(r"[a-z]([a-z0-9-]{0,28}[a-z0-9])?")
+#: An image tag that is also a label value (app.kubernetes.io/version: at most 63 characters).
+_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}")
+
+
+def check_names(values: Mapping[str, Any]) -> None:
+    """The install's name and image tag make valid object names and labels (kubectl would refuse them later)."""
+    if not _NAME.fullmatch(str(values["name"])):
+        raise ValuesError(f"name {values['name']!r}: lower-case letters, digits and '-', 1-30 characters")
+    if not _TAG.fullmatch(str(values["image"]["tag"])):
+        raise ValuesError(f"image.tag {values['image']['tag']!r}: letters, digits, '_', '.', '-', at most 63")
 
 
 def service_name(values: Mapping[str, Any], component: str) -> str:
@@ -162,6 +177,8 @@ def pod_environment(values: Mapping[str, Any]) -> PodEnvironment:
         raise ValuesError("the replicated deployment needs: " + "; ".join(problems))
     config.update(_quiet_environment())
     config["OKPAY_ACTION_ENDPOINT_URL"] = derived.action_endpoint_url
+    # credentials.yml reads it, and Rasa refuses to start on a ${VAR} that is not set.
+    config["OKPAY_CALLBACK_URL"] = derived.callback_url
     config["TF_INTER_OP_PARALLELISM_THREADS"] = config["TF_INTRA_OP_PARALLELISM_THREADS"] = str(derived.tf_threads)
     secret["OKPAY_EVENT_STREAM_URL"] = derived.event_stream_url
     for name, value in store_environment(derived).items():

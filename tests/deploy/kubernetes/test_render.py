@@ -3,6 +3,7 @@ strict: no unknown field), come in apply order, and roll the pods when a setting
 from __future__ import annotations
 
 import copy
+import re
 import subprocess
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 import yaml
 
 from bot.deploy.kubernetes.render import config_hash, documents, to_yaml
-from bot.deploy.kubernetes.values import merge, pod_environment
+from bot.deploy.kubernetes.values import ValuesError, merge, pod_environment
 from bot.settings import PROJECT_ROOT
 from tests.deploy.kubernetes.conftest import named, of_kind
 
@@ -87,3 +88,14 @@ def test_no_document_names_a_namespace(docs):
 def test_an_unknown_part_is_refused(values):
     with pytest.raises(ValueError, match="part"):
         documents(values, "everything")
+
+
+@pytest.mark.parametrize("override, complaint", [
+    ({"name": "OKPay"}, "name 'OKPay'"),
+    ({"name": "okpay-"}, "name 'okpay-'"),
+    ({"image": {"tag": "1.0+build"}}, "image.tag '1.0+build'"),
+    ({"image": {"tag": "v" * 64}}, "image.tag"),
+])
+def test_names_kubernetes_would_refuse_are_refused_first(values, override, complaint):
+    with pytest.raises(ValuesError, match=re.escape(complaint)):
+        documents(merge(values, override))
