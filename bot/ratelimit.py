@@ -11,6 +11,7 @@ outage) and the error logged.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import logging
@@ -25,14 +26,41 @@ def client_address(peer: str, forwarded_for: str | None, trusted_proxies: Abstra
     """The client's address: the peer's, or behind a trusted proxy the last X-Forwarded-For hop it did not add.
 
     A client can write any X-Forwarded-For it likes: it is read only when the peer is a proxy we run.
+    `trusted_proxies` holds addresses and networks ("10.42.0.0/16": in Kubernetes, the ingress
+    controller's pods have addresses of the pod network that change with every restart).
     """
-    if peer not in trusted_proxies:
+    if not _trusted(peer, trusted_proxies):
         return peer
     hops = [hop.strip() for hop in (forwarded_for or "").split(",") if hop.strip()]
     for hop in reversed(hops):
-        if hop not in trusted_proxies:
+        if not _trusted(hop, trusted_proxies):
             return hop if _is_ip(hop) else peer
     return peer
+
+
+def _trusted(address: str, trusted_proxies: AbstractSet[str]) -> bool:
+    if address in trusted_proxies:
+        return True
+    networks = _networks(frozenset(entry for entry in trusted_proxies if "/" in entry))
+    if not networks:
+        return False
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(entries: frozenset) -> tuple:
+    """The networks among the trusted entries (one that does not parse trusts nobody)."""
+    found = []
+    for entry in entries:
+        try:
+            found.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            logger.warning("not a network, ignored among the trusted proxies: %s", entry)
+    return tuple(found)
 
 
 def _is_ip(text: str) -> bool:

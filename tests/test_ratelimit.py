@@ -53,6 +53,19 @@ def test_a_forwarded_address_counts_only_behind_our_own_proxy():
     assert client_address("127.0.0.1", "not-an-ip", trusted) == "127.0.0.1"
 
 
+def test_a_trusted_network_covers_proxies_whose_address_changes():
+    """Kubernetes: the ingress controller's pods get a new address of the pod network at every restart."""
+    trusted = frozenset({"10.42.0.0/16", "127.0.0.1"})
+    assert client_address("10.42.7.19", "198.51.100.1, 203.0.113.9", trusted) == "203.0.113.9"
+    # Two proxies of the network in a row: the client is the hop before them.
+    assert client_address("10.42.7.19", "198.51.100.1, 203.0.113.9, 10.42.3.4", trusted) == "203.0.113.9"
+    # A peer outside the network is the client, whatever it wrote.
+    assert client_address("10.43.0.1", "198.51.100.1", trusted) == "10.43.0.1"
+    assert client_address("203.0.113.9", "10.42.0.1", trusted) == "203.0.113.9"
+    # An entry that is not a network trusts nobody.
+    assert client_address("10.42.7.19", "198.51.100.1", frozenset({"10.42.0.0/99"})) == "10.42.7.19"
+
+
 def test_addresses_are_kept_hashed_and_ipv6_by_its_64_network():
     assert "203.0.113.9" not in address_key("203.0.113.9")
     assert address_key("2001:db8:1:2:aaaa::1") == address_key("2001:db8:1:2:bbbb::9")
