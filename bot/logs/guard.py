@@ -78,7 +78,7 @@ def _clean_url(match: re.Match[str]) -> str:
     if "@" in authority:
         user, _, host = authority.rpartition("@")
         authority = (user.split(":")[0] + ":" + MASK if ":" in user else user) + "@" + host
-    return scheme + authority + slash + _TELEGRAM_PATH.sub(lambda m: m.group(1) + MASK, path)
+    return scheme + authority + _TELEGRAM_PATH.sub(lambda m: m.group(1) + MASK, slash + path)
 
 
 def secret_settings() -> List[str]:
