@@ -74,3 +74,18 @@ def reset_hash_key() -> None:
 def conversation_hash(conversation_id: str) -> str:
     """The conversation's id as logs show it: 16 hex characters, stable for one key."""
     return hmac.new(hash_key(), conversation_id.encode("utf-8"), hashlib.sha256).hexdigest()[:HASH_CHARS]
+
+
+def main(argv: list | None = None) -> int:
+    """`python -m bot.logs.hashing <conversation id>…`: the hash each id has in this install's logs."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m bot.logs.hashing", description=main.__doc__)
+    parser.add_argument("conversation", nargs="+", help="a conversation id such as wechat:<openid> or rest:<sender>")
+    for conversation in parser.parse_args(argv).conversation:
+        print(conversation_hash(conversation))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

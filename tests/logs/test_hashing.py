@@ -54,3 +54,8 @@ def test_without_a_setting_one_kept_key_serves_every_process_of_the_install(monk
         monkeypatch.undo()
         reset_settings_cache()
         reset_hash_key()
+
+
+def test_the_command_prints_the_hash_an_operator_searches_the_logs_for(hash_key, capsys):
+    assert hashing.main(["rest:alice", "wechat:o1"]) == 0
+    assert capsys.readouterr().out.split() == [conversation_hash("rest:alice"), conversation_hash("wechat:o1")]
