@@ -180,6 +180,17 @@ class Settings(BaseSettings):
     #: The public HTTPS URL of /webhooks/telegram/webhook, for `python -m bot.channels.telegram set-webhook`.
     telegram_webhook_url: str = ""
 
+    #: Logs (docs/logging.md). "json": one JSON object per line; "text": the same fields as a readable line.
+    #: Empty: text when the output is a terminal outside production, JSON otherwise (files, containers).
+    log_format: str = ""
+    #: DEBUG, INFO, WARNING or ERROR (Rasa's own lines also follow LOG_LEVEL / --debug).
+    log_level: str = "INFO"
+    #: This process's name in its lines (rasa-1, actions-2, console …); `bot.cli.serve` sets it per process.
+    process_name: str = ""
+    #: Key of the conversation ids' hash in logs. Empty: a random key kept in var/log_hash_key (one
+    #: machine); processes on several machines must share one, or their hashes differ.
+    log_hash_key: str = ""
+
     class Config:
         env_prefix = "OKPAY_"
 
@@ -188,6 +199,18 @@ class Settings(BaseSettings):
         if deployment not in DEPLOYMENTS:
             raise ValueError(f"OKPAY_DEPLOYMENT must be one of {', '.join(DEPLOYMENTS)}")
         return deployment
+
+    @validator("log_format")
+    def _known_log_format(cls, log_format: str) -> str:
+        if log_format not in ("", "json", "text"):
+            raise ValueError("OKPAY_LOG_FORMAT must be json or text (or empty: chosen by the output)")
+        return log_format
+
+    @validator("log_level")
+    def _known_log_level(cls, level: str) -> str:
+        if level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("OKPAY_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return level.upper()
 
     @validator("console_secure_cookies", always=True)
     def _secure_cookies_in_production(cls, secure: bool | None, values: dict) -> bool:

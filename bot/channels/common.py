@@ -228,14 +228,18 @@ def guarded_turns(on_new_message: Callable[[UserMessage], Awaitable[Any]], bluep
     `bot.runtime.message_guard` (fail closed without the lock, retry when the tracker store drops, no second run
     of a re-sent message). An app without a Rasa agent (a channel's own tests) gets `on_new_message` itself.
     """
+    from bot.logs.context import log_scope
     from bot.privacy.user_messages import redact_user_message
     from bot.runtime import message_guard
 
     async def handler(message: UserMessage) -> Any:
-        redact_user_message(message)
-        agent = serving_agent(blueprint)
-        if agent is None:
-            return await on_new_message(message)
-        return await message_guard.handle_message(agent, message)
+        # The lines logged during the turn carry the conversation's hash and never show the text (bot.logs).
+        with log_scope(message.sender_id, (message.metadata or {}).get(message_guard.REQUEST_ID),
+                       private=[message.text] if isinstance(message.text, str) else ()):
+            redact_user_message(message)
+            agent = serving_agent(blueprint)
+            if agent is None:
+                return await on_new_message(message)
+            return await message_guard.handle_message(agent, message)
 
     return handler

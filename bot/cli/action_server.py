@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hmac
 import logging
 from typing import List
@@ -23,6 +24,8 @@ from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
+from bot.logs.context import enter_scope, leave_scope
+from bot.logs.setup import configure_logging
 from bot.settings import get_settings
 
 
@@ -61,6 +64,24 @@ def _caller_checked(secret: str):
     return check
 
 
+async def _enter_log_scope(request: Request) -> None:
+    """The lines logged while an action runs carry its conversation's hash (`bot.logs`) and the request id."""
+    body = None
+    if request.path == "/webhook" and request.method == "POST":
+        with contextlib.suppress(Exception):  # a body that is not JSON: rasa-sdk answers it
+            body = request.json
+    sender = body.get("sender_id") if isinstance(body, dict) else None
+    request.ctx.okpay_log_scope = enter_scope(sender if isinstance(sender, str) else None,
+                                              request.headers.get("X-Request-Id"))
+
+
+async def _leave_log_scope(request: Request, response: HTTPResponse) -> None:
+    token = getattr(request.ctx, "okpay_log_scope", None)
+    if token is not None:
+        request.ctx.okpay_log_scope = None
+        leave_scope(token)
+
+
 def create_app(secret: str | None = None) -> Sanic:
     """The action server's app; with `secret`, actions are run only for callers that send it."""
     from rasa_sdk.endpoint import create_app as create_sdk_app
@@ -74,6 +95,8 @@ def create_app(secret: str | None = None) -> Sanic:
     app = create_sdk_app("bot.actions", cors_origins=None)
     if secret:
         app.register_middleware(_caller_checked(secret), "request")
+    app.register_middleware(_enter_log_scope, "request")
+    app.register_middleware(_leave_log_scope, "response")
     app.add_route(ready, "/ready", methods=["GET"], name="okpay_ready")
     return app
 
@@ -83,7 +106,7 @@ def main(argv: List[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=None)
     args = parser.parse_args(argv)
     settings = get_settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging("actions")
     create_app().run(settings.action_host, args.port or settings.action_port, workers=1, access_log=False,
                      motd=False)
 

@@ -232,7 +232,8 @@ def start_process(stack: Stack, spec: ProcessSpec, env: Dict[str, str]) -> subpr
     """Starts (or restarts) one process of the stack, its output appended to its log."""
     log_dir = stack.settings.resolve(stack.settings.log_dir)
     with open(log_dir / f"{spec.name}.log", "ab") as log:
-        process = subprocess.Popen(spec.command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(spec.command, cwd=PROJECT_ROOT, env={**env, "OKPAY_PROCESS_NAME": spec.name},
+                                   stdout=log, stderr=subprocess.STDOUT)
     stack.processes[spec.name] = process
     return process
 
@@ -306,6 +307,9 @@ def main(argv: List[str] | None = None) -> int:
     except ValueError as error:  # pydantic's ValidationError: say what to set, without a traceback
         print(f"error: the settings are not usable:\n{settings_problems(error)}", file=sys.stderr)
         return 2
+    from bot.logs.setup import configure_logging
+
+    configure_logging("launcher", sys.stderr, settings)  # stdout is the chat's
     _stop_on_sigterm()
     if settings.replicated:
         print(f"Starting nginx, {settings.action_replicas} action servers, the agent console and "

@@ -1,7 +1,6 @@
 """`python -m bot.console`: migrate the ticket database, then serve the console."""
 from __future__ import annotations
 
-import logging
 import sys
 
 from aiohttp import web
@@ -10,12 +9,13 @@ from bot.console.app import create_app
 from bot.console.rasa_client import RasaClient
 from bot.database.database import get_database
 from bot.database.migrate import upgrade
+from bot.logs.setup import configure_logging
 from bot.settings import get_settings
 from bot.stream.feed import EventFeed
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging("console")
     settings = get_settings()
     upgrade(settings.ticket_database_url)
     app = create_app(settings, get_database(), RasaClient(settings.rasa_url, settings.rasa_token),

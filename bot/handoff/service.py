@@ -31,6 +31,7 @@ from bot.channels.undelivered import undelivered_in
 from bot.console.rasa_client import NotDelivered, RasaClient, RasaUnavailable
 from bot.database.database import Database
 from bot.database.schema import utcnow
+from bot.logs.context import log_scope
 from bot.tickets import store
 from bot.tickets.models import ASSIGNED, OPEN, RESOLVED, HandoffStep, Ticket
 
@@ -131,11 +132,12 @@ class HandoffService:
             return ticket.conversation_id, ticket.channel
 
         conversation, channel = await self._db(check)
-        try:
-            await self.rasa.say_as_agent(conversation, text, who, channel)
-        except NotDelivered as error:
-            await self._note_undelivered(conversation, str(error))
-            raise
+        with log_scope(conversation, private=[text]):  # its lines carry the conversation's hash (bot.logs)
+            try:
+                await self.rasa.say_as_agent(conversation, text, who, channel)
+            except NotDelivered as error:
+                await self._note_undelivered(conversation, str(error))
+                raise
 
     # ------------------------------------------------------------------ the conversation's side
     async def carry_out(self, ticket_id: int) -> bool:
@@ -174,6 +176,10 @@ class HandoffService:
 
     async def _run(self, step: Dict[str, Any]) -> bool:
         """One step through Rasa's API; recorded done, or its failure recorded. Whether it is done."""
+        with log_scope(step["conversation_id"]):  # its lines carry the conversation's hash (bot.logs)
+            return await self._run_step(step)
+
+    async def _run_step(self, step: Dict[str, Any]) -> bool:
         conversation, channel, payload = step["conversation_id"], step["channel"], step["payload"]
         error_text: str | None = None
         try:

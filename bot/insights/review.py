@@ -84,4 +84,7 @@ def main(argv: List[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    from bot.logs.setup import configure_logging
+
+    configure_logging("review", sys.stderr)  # stdout is the command's own output (docs/logging.md)
     sys.exit(main())

@@ -180,3 +180,31 @@ def test_a_step_is_given_up_after_its_attempts(database, world, monkeypatch):
         run(service.retry_pending())
     assert steps(database)[0][:3] == (INTRODUCE_AGENT, False, 3)
     assert told == []  # a step given up is not retried, nor its ticket announced as changed, every 5 s
+
+
+
+def test_a_step_s_log_line_carries_its_conversation_s_hash_not_its_id(database, world):
+    """The console's lines about a ticket's conversation are findable by the conversation's hash (bot.logs)."""
+    import logging
+
+    from bot.logs.guard import LogGuard
+    from bot.logs.hashing import conversation_hash
+
+    class Kept(logging.Handler):
+        records: List[logging.LogRecord] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.records.append(record)
+
+    kept = Kept()
+    kept.addFilter(LogGuard(secrets=list))
+    logger = logging.getLogger("bot.handoff.service")
+    logger.addHandler(kept)
+    rasa = FakeRasa()
+    rasa.down = True
+    try:
+        run(HandoffService(database, rasa, capacity=3).claim(world["number"], world["li"], number_and_status))
+    finally:
+        logger.removeHandler(kept)
+    [record] = [record for record in kept.records if "waits for Rasa" in record.getMessage()]
+    assert record.okpay_conversation == conversation_hash(CONVERSATION)
