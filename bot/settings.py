@@ -181,7 +181,7 @@ class Settings(BaseSettings):
     telegram_webhook_url: str = ""
 
     #: Retention (`python -m bot.privacy.retention`, run daily): conversations, stream entries, review items and
-    #: the personal fields of closed tickets older than this many days are removed. 0 keeps everything.
+    #: the personal fields of tickets unchanged for this many days are removed. 0 keeps everything.
     retention_days: int = 180
 
     class Config:

@@ -7,9 +7,11 @@
 Removed: the events of Rasa's tracker store older than the limit (messages,
 answers, slots: a conversation is removed event by event as it ages), the
 event stream's entries as old, the review queue's messages as old, and the
-personal fields of tickets closed (resolved or cancelled) before the limit
+personal fields of tickets nobody changed since the limit
 (`bot.tickets.erasure`: the ticket row, its category, times, agent and rating
-score stay for the figures). Tickets still open are left alone.
+score stay for the figures; one still open after all that time is cancelled).
+The tickets of one conversation anonymised in one run share a pseudonym, so
+"conversations handed over" still counts them once.
 
 Deletes go in batches (`--batch` rows, each its own short transaction, by
 the timestamp index `bot.conversations.events_table` creates), so Rasa's
@@ -38,7 +40,7 @@ from bot.insights.review_items import ReviewItem
 from bot.privacy import stores
 from bot.settings import Settings, get_settings
 from bot.tickets.erasure import ERASED_PREFIX, Erased, erase_tickets, pseudonym
-from bot.tickets.models import CANCELLED, RESOLVED, Ticket
+from bot.tickets.models import Ticket
 
 #: Rows per delete (one short transaction each).
 BATCH = 5000
@@ -98,13 +100,13 @@ def remove_old_stream_entries(settings: Settings, before: datetime) -> int:
 
 
 def _closed_before(before: datetime) -> Any:
-    return (Ticket.status.in_((RESOLVED, CANCELLED)) & (Ticket.updated_at < before)
-            & ~Ticket.conversation_id.startswith(ERASED_PREFIX))
+    """Tickets nobody changed since `before` (whatever their status), not anonymised yet."""
+    return (Ticket.updated_at < before) & ~Ticket.conversation_id.startswith(ERASED_PREFIX)
 
 
 def erase_old_tickets(database: Database, before: datetime, batch: int = TICKET_BATCH, dry_run: bool = False
                       ) -> tuple[Erased, int]:
-    """Anonymises tickets closed before `before` and deletes review items as old; what was taken out."""
+    """Anonymises tickets unchanged since `before` and deletes review items as old; what was taken out."""
     erased, reviews = Erased(), 0
     with database.session() as session:
         if dry_run:
@@ -164,8 +166,8 @@ def report_lines(retained: Retained, dry_run: bool = False) -> List[str]:
         f"older than {retained.days} days (before {retained.before} UTC):",
         f"tracker store: {retained.tracker_events} events {verb}",
         f"event stream: {retained.stream_entries} entries {verb}" if not dry_run else "event stream: not counted",
-        f"tickets closed before then: {t.tickets} anonymised" + (
-            "" if dry_run else f" ({t.rating_comments} rating comments, {t.notes} agent notes, "
+        f"tickets unchanged since then: {t.tickets} anonymised" + (
+            "" if dry_run else f" ({t.cancelled} cancelled; {t.rating_comments} rating comments, {t.notes} agent notes, "
                                f"{t.handoff_steps} conversation steps removed)"),
         f"review queue: {retained.review_items} messages {verb}",
     ]
