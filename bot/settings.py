@@ -190,6 +190,9 @@ class Settings(BaseSettings):
     #: Key of the conversation ids' hash in logs. Empty: a random key kept in var/log_hash_key (one
     #: machine); processes on several machines must share one, or their hashes differ.
     log_hash_key: str = ""
+    #: Retention (`python -m bot.privacy.retention`, run daily): conversations, stream entries, review items and
+    #: the personal fields of tickets unchanged for this many days are removed. 0 keeps everything.
+    retention_days: int = 180
 
     class Config:
         env_prefix = "OKPAY_"
@@ -215,6 +218,12 @@ class Settings(BaseSettings):
     @validator("console_secure_cookies", always=True)
     def _secure_cookies_in_production(cls, secure: bool | None, values: dict) -> bool:
         return values.get("environment") == "production" if secure is None else secure
+
+    @validator("retention_days")
+    def _retention_not_negative(cls, days: int) -> int:
+        if days < 0:
+            raise ValueError("OKPAY_RETENTION_DAYS must be 0 (keep everything) or a number of days")
+        return days
 
     @validator("rasa_replicas", "action_replicas")
     def _at_least_one(cls, count: int) -> int:

@@ -25,3 +25,21 @@ def postgres_schema(prefix: str = "okpay_test", server_url: str = POSTGRES_URL) 
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@contextlib.contextmanager
+def postgres_database(prefix: str = "okpay_test", server_url: str = POSTGRES_URL) -> Iterator[str]:
+    """The URL of a new database of its own on the machine's server (pg_dump dumps whole databases), dropped
+    afterwards with whatever still connects to it."""
+    from sqlalchemy.engine import make_url
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server_url, future=True, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

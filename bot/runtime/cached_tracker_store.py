@@ -29,9 +29,11 @@ transaction at a time, so a row with a smaller id is never committed after a
 larger one was read. Named in `endpoints.yml` as the tracker store's `type`,
 so `rasa run` gets it too.
 
-Rows changed behind Rasa's back (a conversation deleted in the database on a
-user's request) are seen by a process only after its restart or once the
-conversation has left its cache.
+Rows deleted behind Rasa's back (`python -m bot.privacy.forget` on a user's
+request, `python -m bot.privacy.retention`) are noticed at the next refresh:
+it reads from the newest row it saw, and when that row is gone the kept
+tracker is dropped and the conversation read again from what is stored, so no
+replica serves a forgotten conversation from memory or writes it back.
 """
 from __future__ import annotations
 
@@ -55,6 +57,8 @@ from bot.runtime.incremental_tracker import IncrementalTracker
 from bot.runtime.turn_scope import hold_of
 
 logger = logging.getLogger(__name__)
+#: The attribute a tracker this store read or saved carries: how many of its events are stored.
+STORED_MARK = "_okpay_stored_events"
 
 
 @dataclass
@@ -121,10 +125,17 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         while len(self._kept) > self.cache_size:
             self._kept.popitem(last=False)
 
-    def _rows_after(self, session: Any, sender_id: str, last_id: int) -> List[Any]:
-        return (session.query(self.SQLEvent)
-                .filter(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id > last_id)
+    def _rows_after(self, session: Any, sender_id: str, last_id: int) -> List[Any] | None:
+        """The rows stored after `last_id`; None when row `last_id` itself is gone (deleted: forget, retention).
+
+        One query either way: it starts at `last_id`, an indexed primary-key range.
+        """
+        rows = (session.query(self.SQLEvent)
+                .filter(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id >= last_id)
                 .order_by(self.SQLEvent.id).all())
+        if not rows or rows[0].id != last_id:
+            return None
+        return rows[1:]
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The conversation's tracker (its latest session): the kept one with the rows stored since, or read."""
@@ -137,9 +148,10 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             if kept is not None and kept.current():
                 rows = self._rows_after(session, sender_id, kept.last_id)
                 # Our own rows come first: the conversation's lock was ours until they were committed.
-                events = events_from_dicts(json.loads(row.data) for row in rows[kept.own_rows:])
-                if len(rows) < kept.own_rows or any(isinstance(event, SessionStarted) for event in events):
+                events = events_from_dicts(json.loads(row.data) for row in rows[kept.own_rows:]) if rows else []
+                if rows is None or len(rows) < kept.own_rows or any(isinstance(e, SessionStarted) for e in events):
                     kept = None  # rows deleted, or another replica started a new session: read it whole
+                    self._kept.pop(sender_id, None)
                 else:
                     for event in events:
                         kept.tracker.update(event)
@@ -154,6 +166,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             return None
         tracker = IncrementalTracker.from_events(sender_id, events_from_dicts(json.loads(row.data) for row in rows),
                                                  self.domain.slots, self.max_event_history)
+        setattr(tracker, STORED_MARK, len(tracker.events))
         if kept is None or kept.current():
             # Not while a turn changes the kept tracker: its save keeps it.
             self._keep(sender_id, _Kept(tracker, max(row.id for row in rows), len(tracker.events), read_under=hold))
@@ -173,11 +186,17 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         return [_as_rasa_dict(json.loads(data)) for (data,) in rows], total
 
     def _unstored(self, tracker: DialogueStateTracker) -> List[Event] | None:
-        """The events of a tracker this store handed out that are not stored yet (None: not known here)."""
+        """The events of a tracker this store handed out that are not stored yet (None: not known here).
+
+        Known from the kept entry, or, for a tracker read while the kept one was busy or that left the cache
+        during its turn, from the count the tracker carries (`STORED_MARK`). Rasa's own answer (the session's rows
+        counted again) would write a whole session back when its rows were deleted during the turn (forget).
+        """
         kept = self._kept.get(tracker.sender_id)
-        if kept is None or kept.tracker is not tracker or len(tracker.events) < kept.stored:
+        stored = kept.stored if kept is not None and kept.tracker is tracker else getattr(tracker, STORED_MARK, None)
+        if stored is None or len(tracker.events) < stored:
             return None
-        return list(islice(tracker.events, kept.stored, None))
+        return list(islice(tracker.events, stored, None))
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
         """The tracker's events not stored yet: past those this store knows are stored (else Rasa's count)."""
@@ -206,6 +225,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         here, which come first after the newest row seen)."""
         unstored = self._unstored(tracker)
         await super().save(tracker)
+        setattr(tracker, STORED_MARK, len(tracker.events))
         kept = self._kept.get(tracker.sender_id)
         if unstored is None or kept is None or any(isinstance(event, SessionStarted) for event in unstored):
             self._kept.pop(tracker.sender_id, None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, Iterable, List, Tuple
 
 import sqlalchemy as sa
 
@@ -64,6 +64,28 @@ class SQLiteStream:
                                       .limit(limit)).all()
         return [(str(row.id), json.loads(row.body)) for row in rows]
 
+    def remove_senders(self, senders: Iterable[str]) -> int:
+        """Deletes the entries of these conversations (a deletion request); how many."""
+        senders = list(senders)
+        if not senders:
+            return 0
+        with self._lock, self.engine.begin() as connection:
+            return connection.execute(STREAM_TABLE.delete().where(STREAM_TABLE.c.sender_id.in_(senders))).rowcount
+
+    def remove_before(self, timestamp: float, batch: int = 1000) -> int:
+        """Deletes the entries of events older than `timestamp` (retention), oldest first, a batch at a time."""
+        removed = 0
+        while True:
+            with self.engine.connect() as connection:
+                rows = connection.execute(sa.select(STREAM_TABLE.c.id, STREAM_TABLE.c.body)
+                                          .order_by(STREAM_TABLE.c.id).limit(batch)).all()
+            old = [row.id for row in rows if float(json.loads(row.body).get("timestamp") or 0) < timestamp]
+            if old:
+                with self._lock, self.engine.begin() as connection:
+                    removed += connection.execute(STREAM_TABLE.delete().where(STREAM_TABLE.c.id.in_(old))).rowcount
+            if len(old) < len(rows) or len(rows) < batch:
+                return removed
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -92,6 +114,25 @@ class RedisStream:
         answer = self.client.xread({self.key: cursor or "0-0"}, count=limit, block=block_ms)
         return [(entry_id.decode(), json.loads(fields[b"body"])) for _, entries in answer or []
                 for entry_id, fields in entries]
+
+    def remove_senders(self, senders: Iterable[str], page: int = 1000) -> int:
+        """Deletes the entries of these conversations (a deletion request): the whole stream is read, a page at a
+        time (it keeps `keep` entries at most); how many."""
+        wanted, removed, start = set(senders), 0, "-"
+        while wanted:
+            entries = self.client.xrange(self.key, min=start, count=page)
+            matching = [entry_id for entry_id, fields in entries
+                        if json.loads(fields[b"body"]).get("sender_id") in wanted]
+            if matching:
+                removed += self.client.xdel(self.key, *matching)
+            if len(entries) < page:
+                break
+            start = "(" + entries[-1][0].decode()
+        return removed
+
+    def remove_before(self, timestamp: float) -> int:
+        """Deletes the entries older than `timestamp` (retention): a stream id starts with its time in ms."""
+        return int(self.client.xtrim(self.key, minid=f"{int(timestamp * 1000)}-0", approximate=False))
 
     def close(self) -> None:
         self.client.close()

@@ -6,6 +6,7 @@ exactly-once and fault checks read what it stored.)
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 
 from rasa.core.brokers.broker import EventBroker
@@ -259,3 +260,37 @@ def test_after_postgresql_drops_its_connections_the_next_turn_reconnects(monkeyp
                 "你好", "还在吗"]
         finally:
             store.engine.dispose()
+
+
+def stored_texts(tmp_path, sender: str) -> list:
+    rows = sqlite3.connect(tmp_path / "tracker.db").execute(
+        "SELECT data FROM events WHERE sender_id = ? ORDER BY id", (sender,)).fetchall()
+    return [json.loads(data).get("text") for (data,) in rows]
+
+
+def delete_rows(tmp_path, sender: str) -> None:
+    """What `python -m bot.privacy.forget` does to the events table, from another process."""
+    connection = sqlite3.connect(tmp_path / "tracker.db")
+    with connection:
+        connection.execute("DELETE FROM events WHERE sender_id = ?", (sender,))
+    connection.close()
+
+
+def test_a_kept_conversation_deleted_in_the_database_is_not_served_from_memory(tmp_path):
+    cached, _ = stores(tmp_path)
+    turn(cached, "u1", "我的手机号13812345678")
+    assert run(cached.retrieve("u1")) is not None  # kept, up to date, no own rows pending (a widget's history read)
+    delete_rows(tmp_path, "u1")
+    assert run(cached.retrieve("u1")) is None
+    turn(cached, "u1", "重新开始")
+    assert stored_texts(tmp_path, "u1") == ["重新开始", None, "答：重新开始", None]
+
+
+def test_rows_deleted_during_a_turn_are_not_written_back_by_its_save(tmp_path):
+    cached, _ = stores(tmp_path, cache_size=0)  # the turn's tracker is not kept: the count it carries decides
+    turn(cached, "u1", "我的手机号13812345678")
+    tracker = run(cached.retrieve("u1"))
+    delete_rows(tmp_path, "u1")
+    tracker.update(UserUttered("之后的一句"))
+    run(cached.save(tracker))
+    assert stored_texts(tmp_path, "u1") == ["之后的一句"]
