@@ -239,6 +239,15 @@ class Settings(BaseSettings):
                              "characters or more in production")
         return secret
 
+    @validator("log_hash_key")
+    def _refuse_placeholder_hash_key_in_production(cls, key: str, values: dict) -> str:
+        """Empty is allowed (a key kept in var/, one machine); a placeholder would make every hash guessable."""
+        if values.get("environment") == "production" and key and (
+                key.strip().lower() in _PLACEHOLDER_TOKENS or len(key) < MIN_SECRET_CHARS):
+            raise ValueError(f"OKPAY_LOG_HASH_KEY must be a real secret of {MIN_SECRET_CHARS} characters or more "
+                             "in production (or empty: a key kept in var/ on one machine)")
+        return key
+
     @property
     def replicated(self) -> bool:
         return self.deployment == REPLICATED

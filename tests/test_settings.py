@@ -34,6 +34,17 @@ def test_production_accepts_real_secrets():
     assert settings.rasa_token and settings.action_secret
 
 
+@pytest.mark.parametrize("value", ["changeme", " Secret ", "short-but-real"])
+def test_production_refuses_a_placeholder_log_hash_key(value):
+    with pytest.raises(ValidationError, match="OKPAY_LOG_HASH_KEY"):
+        Settings(environment="production", **REAL, log_hash_key=value)
+
+
+def test_production_takes_an_empty_or_real_log_hash_key():
+    assert Settings(environment="production", **REAL).log_hash_key == ""
+    assert Settings(environment="production", **REAL, log_hash_key="k3y-" + "7" * 30).log_hash_key
+
+
 def test_relative_paths_resolve_under_the_project(tmp_path):
     settings = Settings()
     assert settings.resolve(settings.tracker_db).is_absolute()

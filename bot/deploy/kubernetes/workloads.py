@@ -63,7 +63,9 @@ def _container(values: Mapping[str, Any], component: str, resources: Mapping[str
         "envFrom": [{"configMapRef": {"name": f"{values['name']}-config"}},
                     {"secretRef": {"name": f"{values['name']}-secrets"}}],
         # Read-only root: what libraries write under $HOME (Rasa's global config, matplotlib's cache) goes to /tmp.
-        "env": [{"name": "HOME", "value": "/tmp"}],
+        # Each pod's log lines name it (OKPAY_PROCESS_NAME, docs/logging.md).
+        "env": [{"name": "HOME", "value": "/tmp"},
+                {"name": "OKPAY_PROCESS_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}],
         "resources": dict(resources),
         "securityContext": {
             "allowPrivilegeEscalation": False,

@@ -25,6 +25,7 @@ REAL_SECRETS = {"secrets": {
     "wechat_aes_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
     "telegram_token": "123456789:AAHtelegramBotTokenValue_0123456789",
     "telegram_secret_token": "TgSecretToken_5f3a9c",
+    "log_hash_key": "lH6%tR2yU8iO4pA9sD3fG7hJ1kL5zX0c",
 }}
 
 
