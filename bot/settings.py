@@ -180,6 +180,10 @@ class Settings(BaseSettings):
     #: The public HTTPS URL of /webhooks/telegram/webhook, for `python -m bot.channels.telegram set-webhook`.
     telegram_webhook_url: str = ""
 
+    #: Empty: `GET /metrics` of every process answers any caller (counts only, docs/metrics.md). Set: only
+    #: callers sending `Authorization: Bearer <token>` (the console's port reached from the internet).
+    metrics_token: str = ""
+
     class Config:
         env_prefix = "OKPAY_"
 
