@@ -64,3 +64,9 @@ def test_the_registry_names_every_sample_it_can_expose():
                  "okpay_lock_wait_seconds_sum", "okpay_webhook_rejections_total", "process_resident_memory_bytes"):
         assert name in names
     assert "okpay_messages" not in names  # a counter's samples end in _total
+
+
+def test_the_known_queues_are_the_ticket_stores():
+    from bot.tickets.models import QUEUES
+
+    assert metrics.QUEUE_NAMES == frozenset(QUEUES)
