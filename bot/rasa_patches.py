@@ -24,7 +24,9 @@ the tracker store (`endpoints.yml`). It is idempotent.
    check and the prediction, a message that had secrets gets
    `utter_secret_warning`, recorded as a `BotUttered` event only (no
    `ActionExecuted`: rules still see `action_listen`), so a user waiting for
-   or talking to an agent is warned too.
+   or talking to an agent is warned too. The intent the message was given is
+   counted there too (`okpay_intents_total`, `bot.observability.metrics`):
+   the one step every parsed user message passes.
 2. Behaviour (`MessageProcessor._should_handle_message`). A paused
    conversation (handed to a person) still answers the `cancel` intent, so a
    user waiting in the queue can say 取消 and get the bot back; Rasa lets only
@@ -56,6 +58,7 @@ from typing import Any, Callable, Dict, List, Tuple
 
 from jsonschema import exceptions, validators
 
+from bot.observability import metrics
 from bot.privacy import SECRET_WARNING_RESPONSE
 from bot.privacy.user_messages import redact_user_message, secrets_hidden
 
@@ -89,6 +92,7 @@ def _hiding_and_warning(original: Callable[..., Any]) -> Callable[..., Any]:
     async def log_message(self: Any, message: Any, should_save_tracker: bool = True) -> Any:
         redact_user_message(message)
         tracker = await original(self, message, should_save_tracker=False)
+        metrics.intent_predicted((tracker.latest_message.intent or {}).get("name"), self.domain.intents)
         await warn_about_secrets(self, message, tracker)
         if should_save_tracker:
             await self.save_tracker(tracker)

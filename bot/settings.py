@@ -193,6 +193,9 @@ class Settings(BaseSettings):
     #: Retention (`python -m bot.privacy.retention`, run daily): conversations, stream entries, review items and
     #: the personal fields of tickets unchanged for this many days are removed. 0 keeps everything.
     retention_days: int = 180
+    #: Empty: `GET /metrics` of every process answers any caller (counts only, docs/metrics.md). Set: only
+    #: callers sending `Authorization: Bearer <token>` (the console's port reached from the internet).
+    metrics_token: str = ""
 
     class Config:
         env_prefix = "OKPAY_"

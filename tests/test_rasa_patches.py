@@ -114,3 +114,31 @@ def test_the_actions_read_no_further_back_than_the_action_server_sees():
         assert reading(recent) == reading(full)
     as_sdk = lambda events: Tracker("u1", {}, {}, events, False, None, {}, "action_listen")  # noqa: E731
     assert _user_texts(as_sdk(recent))[-3:] == _user_texts(as_sdk(full))[-3:]
+
+
+def test_the_intent_of_every_parsed_message_is_counted_and_unknown_ones_as_other():
+    """Through Rasa's own processor (no model): `log_message` counts the intent the NLU gave the message."""
+    import asyncio
+
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+    from tests.metrics_reading import Snapshot
+    from tests.privacy.test_rasa_integration import ListeningProcessor, _domain
+
+    class IntentIsTheText:
+        """An NLU that reads each message's text as its intent (a user typing `/made_up` gets just that)."""
+
+        async def parse(self, message: UserMessage):
+            return {"text": message.text, "intent": {"name": message.text, "confidence": 1.0}, "entities": [],
+                    "intent_ranking": []}
+
+    apply()
+    processor = ListeningProcessor(_domain())
+    processor.http_interpreter = IntentIsTheText()
+    snapshot = Snapshot()
+    for text in ("greet", "human_handoff", "greet", "made_up_by_someone"):
+        asyncio.run(processor.handle_message(UserMessage(text, CollectingOutputChannel(), "u-intents")))
+    assert snapshot.delta("okpay_intents_total", intent="greet") == 2
+    assert snapshot.delta("okpay_intents_total", intent="human_handoff") == 1
+    assert snapshot.delta("okpay_intents_total", intent="other") == 1
+    assert snapshot.delta("okpay_intents_total", intent="made_up_by_someone") == 0

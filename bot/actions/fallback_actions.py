@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.tracker_reading import fallback_streak, ranked_intents
 from bot.content.catalog import Topics, load_topics
+from bot.observability import metrics
 
 MAX_TOPIC_BUTTONS = 3
 #: After this many misunderstood messages in a row, the user is handed to a person.
@@ -40,8 +41,10 @@ class ActionHandleFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         if fallback_streak(tracker.events) >= HAND_OVER_AFTER:
+            metrics.FALLBACKS.labels(metrics.FALLBACK_HANDOFF).inc()
             dispatcher.utter_message(response="utter_fallback_handoff")
             return [FollowupAction("action_prepare_ticket")]
+        metrics.FALLBACKS.labels(metrics.FALLBACK_REPHRASE).inc()
         buttons = likely_topic_buttons(ranked_intents(tracker), load_topics())
         dispatcher.utter_message(response="utter_ask_rephrase", buttons=buttons)
         return []

@@ -39,6 +39,7 @@ from bot.guides.progress import (
 )
 from bot.guides.replies import GUIDE_ACTIONS, Reply, classifier_guess, interpret
 from bot.nlu.normalize import normalize
+from bot.observability import metrics
 
 #: Responses that offer a person; "好的" right after one of them means "yes, hand me over".
 HANDOFF_OFFERS = frozenset({"utter_guide_exhausted"})
@@ -91,14 +92,17 @@ def render_move(move: Move, dispatcher: CollectingDispatcher) -> List[EventType]
         return position_slots(position)
     if move.outcome == EXHAUSTED:
         # Nothing helped: offer a person, and keep what was tried for the ticket.
+        metrics.guide_ended(guide.name, EXHAUSTED)
         dispatcher.utter_message(response="utter_guide_exhausted")
         return cleared_guide_slots() + [
             SlotSet("last_guide", guide.name),
             SlotSet("last_guide_steps", list(tried_steps(position))),
         ]
     if move.outcome == COMPLETED:
+        metrics.guide_ended(guide.name, COMPLETED)
         dispatcher.utter_message(response="utter_guide_completed")
         return cleared_guide_slots()
+    metrics.guide_step(guide.name, position.step)
     dispatcher.utter_message(response=guide.step_response(position.step))
     dispatcher.utter_message(response=guide.prompt_response)
     return position_slots(position)
@@ -179,6 +183,7 @@ def answer_reply(reply: Reply, position: Position, text: str, interrupted: bool,
         # The open guide tells the ticket what was tried (bot/actions/ticket_context.py).
         return [FollowupAction("action_prepare_ticket")]
     if reply.kind == replies.SOLVED:
+        metrics.guide_ended(guide.name, metrics.SOLVED)
         dispatcher.utter_message(response=guide.solved_response)
         return cleared_guide_slots() if guide.kind == TROUBLESHOOT else [SlotSet("guide_active", False)]
     if reply.kind in (replies.DONE, replies.NEXT, replies.CONFIRM) and interrupted:

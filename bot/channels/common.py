@@ -227,8 +227,10 @@ def guarded_turns(on_new_message: Callable[[UserMessage], Awaitable[Any]], bluep
     before Rasa parses, stores or logs it (`bot.privacy.user_messages`), and the turn runs under
     `bot.runtime.message_guard` (fail closed without the lock, retry when the tracker store drops, no second run
     of a re-sent message). An app without a Rasa agent (a channel's own tests) gets `on_new_message` itself.
+    Every message is counted and its turn timed here, per channel (`bot.observability.metrics.turn`).
     """
     from bot.logs.context import log_scope
+    from bot.observability import metrics
     from bot.privacy.user_messages import redact_user_message
     from bot.runtime import message_guard
 
@@ -238,8 +240,9 @@ def guarded_turns(on_new_message: Callable[[UserMessage], Awaitable[Any]], bluep
                        private=[message.text] if isinstance(message.text, str) else ()):
             redact_user_message(message)
             agent = serving_agent(blueprint)
-            if agent is None:
-                return await on_new_message(message)
-            return await message_guard.handle_message(agent, message)
+            with metrics.turn(message.input_channel):
+                if agent is None:
+                    return await on_new_message(message)
+                return await message_guard.handle_message(agent, message)
 
     return handler

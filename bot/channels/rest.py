@@ -48,6 +48,7 @@ from bot.channels.common import (
     user_text,
     valid_user_id,
 )
+from bot.observability import metrics
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -127,9 +128,14 @@ class _TrustedCallerChannel:
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             collected = collector()
-            message = await self._message(request, collected)
+            try:
+                message = await self._message(request, collected)
+            except InvalidUsage:
+                metrics.rejected(self.name(), metrics.BAD_PAYLOAD)  # type: ignore[attr-defined]
+                raise
             refused = await self._limited(message)
             if refused is not None:
+                metrics.rejected(self.name(), metrics.RATE_LIMITED)  # type: ignore[attr-defined]
                 return refused
             await _run_turn(on_new_message, message, self.name())  # type: ignore[attr-defined]
             return answer(collected)

@@ -50,6 +50,7 @@ from bot.channels.deliveries import DeliveryLedger, State, delivery_metadata
 from bot.channels.telegram_output import CHANNEL, OkTelegramOutput
 from bot.channels.telegram_setup import set_webhook
 from bot.channels.telegram_updates import CALLBACK, IGNORED, TEXT, UNSUPPORTED, Incoming, parse_update
+from bot.observability import metrics
 from bot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -127,14 +128,17 @@ class TelegramChannel(TelegramInput):
         """One POSTed update. Always 200 once it is authentic and well-formed, so Telegram does not retry it."""
         if not self._authentic(request):
             logger.warning("telegram: update refused: wrong or missing %s (from %s)", SECRET_HEADER, request.ip)
+            metrics.rejected(CHANNEL, metrics.BAD_SIGNATURE)
             return response.json({"error": "forbidden"}, status=403)
         body = request.body or b""
         if len(body) > self.settings.max_webhook_bytes:
+            metrics.rejected(CHANNEL, metrics.TOO_LARGE)
             return response.json({"error": "too_large"}, status=413)
         try:
             update = parse_update(json.loads(body))
         except (ValueError, RecursionError) as error:  # bad JSON, bad encoding, not an Update
             logger.warning("telegram: bad update refused: %s", error)
+            metrics.rejected(CHANNEL, metrics.BAD_PAYLOAD)
             return response.json({"error": "bad_request"}, status=400)
         if update.kind == IGNORED:
             return response.json(OK)
@@ -152,6 +156,7 @@ class TelegramChannel(TelegramInput):
         message = await self._user_message(request, update, output, delivery_metadata(key, delivery))
         if message is not None and not await self.limits.message_allowed(message.sender_id):
             logger.warning("telegram: %s sends faster than the rate limit; not handed to the bot", message.sender_id)
+            metrics.rejected(CHANNEL, metrics.RATE_LIMITED)
             await self.deliveries.finish(key)
             await self._tell_slow_down(output, message.sender_id)
             return response.json(OK)

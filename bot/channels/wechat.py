@@ -29,6 +29,7 @@ from bot.channels.deliveries import DeliveryLedger, State, delivery_metadata
 from bot.channels.replays import ReplayGuard
 from bot.channels.wechat_output import CHANNEL, ReplyCollector, WeChatOutput, WeChatSender
 from bot.channels.wechat_xml import BadXML, Incoming, parse_xml
+from bot.observability import metrics
 from bot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -52,10 +53,10 @@ def _success() -> HTTPResponse:
 
 
 class _Refused(Exception):
-    """A request answered with an error and not processed."""
+    """A request answered with an error and not processed; `reason` is what `okpay_webhook_rejections_total` says."""
 
-    def __init__(self, reply: HTTPResponse) -> None:
-        self.reply = reply
+    def __init__(self, reply: HTTPResponse, reason: str) -> None:
+        self.reply, self.reason = reply, reason
 
 
 class WeChatInput(InputChannel):
@@ -118,6 +119,7 @@ class WeChatInput(InputChannel):
 
         async def verify(request: Request) -> HTTPResponse:
             if not self._signed(request):
+                metrics.rejected(CHANNEL, metrics.BAD_SIGNATURE)
                 return _error(403, "bad_signature")
             return response.text(request.args.get("echostr", ""))
 
@@ -125,6 +127,7 @@ class WeChatInput(InputChannel):
             try:
                 incoming = await self._read(request)
             except _Refused as refused:
+                metrics.rejected(CHANNEL, refused.reason)
                 return refused.reply
             return await self._answer(request, incoming, on_new_message)
 
@@ -157,7 +160,7 @@ class WeChatInput(InputChannel):
         limit = self.settings.max_webhook_bytes
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            raise _Refused(_error(413, "too_large"))
+            raise _Refused(_error(413, "too_large"), metrics.TOO_LARGE)
         chunks, size = [], 0
         while True:
             chunk = await request.stream.read()
@@ -165,33 +168,35 @@ class WeChatInput(InputChannel):
                 return b"".join(chunks)
             size += len(chunk)
             if size > limit:
-                raise _Refused(_error(413, "too_large"))
+                raise _Refused(_error(413, "too_large"), metrics.TOO_LARGE)
             chunks.append(chunk)
 
     async def _read(self, request: Request) -> Incoming:
         if not self._signed(request):
-            raise _Refused(_error(403, "bad_signature"))
+            raise _Refused(_error(403, "bad_signature"), metrics.BAD_SIGNATURE)
         body = await self._body(request)
         safe_mode = request.args.get("encrypt_type", "raw") == "aes"
         if safe_mode and self._crypto is None:
-            raise _Refused(_error(400, "aes_key_missing", "safe mode message but OKPAY_WECHAT_AES_KEY is not set"))
+            raise _Refused(_error(400, "aes_key_missing", "safe mode message but OKPAY_WECHAT_AES_KEY is not set"),
+                           metrics.BAD_PAYLOAD)
         if self._crypto is not None and not safe_mode:
             # With an EncodingAESKey the account is in safe mode: a plain message did not come from WeChat.
-            raise _Refused(_error(403, "encryption_required", "this account takes encrypted (safe mode) messages only"))
+            raise _Refused(_error(403, "encryption_required", "this account takes encrypted (safe mode) messages only"),
+                           metrics.UNENCRYPTED)
         try:
             fields = parse_xml(body)
             if safe_mode:
                 fields = parse_xml(self._decrypt(request, fields).encode("utf-8"))
             incoming = Incoming.from_fields(fields)
         except InvalidSignatureException:
-            raise _Refused(_error(403, "bad_msg_signature")) from None
+            raise _Refused(_error(403, "bad_msg_signature"), metrics.BAD_SIGNATURE) from None
         except BadXML as error:
-            raise _Refused(_error(400, "bad_xml", str(error))) from None
+            raise _Refused(_error(400, "bad_xml", str(error)), metrics.BAD_PAYLOAD) from None
         if not await self.nonces.first_time(f"{request.args.get('timestamp')}:{request.args.get('nonce')}"):
             # The signature covers token, timestamp and nonce, not the body: a captured triple must not carry
             # a second body. Answered like a delivery in progress, with nothing handed over or read back.
             logger.warning("wechat: a signature was used again (timestamp %s); refused", request.args.get("timestamp"))
-            raise _Refused(_success())
+            raise _Refused(_success(), metrics.REPLAYED)
         return incoming
 
     def _decrypt(self, request: Request, envelope: Dict[str, Any]) -> str:
@@ -224,6 +229,7 @@ class WeChatInput(InputChannel):
             return _success()
         if not await self.limits.message_allowed(common.conversation_id(CHANNEL, incoming.openid)):
             logger.warning("wechat: %s sends faster than the rate limit; not handed to the bot", incoming.openid)
+            metrics.rejected(CHANNEL, metrics.RATE_LIMITED)
             return self._reply(request, incoming, common.channel_messages()["rate_limited"])
         key = incoming.replay_key
         delivery = await self.deliveries.claim(key)

@@ -39,6 +39,7 @@ from bot.channels.common import (
 )
 from bot.channels.queue_status import queue_status
 from bot.channels.widget_history import quick_replies, widget_history
+from bot.observability import metrics
 from bot.privacy import redact
 from bot.ratelimit import CLIENT_KEY, address_key, client_address
 from bot.settings import get_settings
@@ -195,10 +196,12 @@ class WidgetInput(InputChannel):
                                                    self.jwt_audience, self.max_token_s)
                 except (InvalidToken, UnicodeError) as error:  # UnicodeError: "\ud800" (PyJWT encodes the token)
                     logger.info("widget connection refused: %s", error)
+                    metrics.rejected(self.name(), metrics.BAD_TOKEN)
                     raise ConnectionRefusedError("invalid_token") from error
             else:
                 if not await self.limits.new_visitor_allowed(address):
                     logger.warning("widget: too many new visitors from one address; connection refused")
+                    metrics.rejected(self.name(), metrics.RATE_LIMITED)
                     raise ConnectionRefusedError("rate_limited")
                 issued, identity = anonymous_token(self.jwt_secret, self.jwt_algorithm, self.anonymous_days)
             await sio.save_session(sid, {"conversation": identity.conversation_id, "anonymous": identity.anonymous,
@@ -228,6 +231,7 @@ class WidgetInput(InputChannel):
             conversation = session["conversation"]
             if not await self.limits.message_allowed(conversation, session.get("address")):
                 logger.warning("widget: %s sends faster than the rate limit; not handed to the bot", conversation)
+                metrics.rejected(self.name(), metrics.RATE_LIMITED)
                 if await self.limits.tell_slow_down(conversation):
                     await sio.emit("bot_uttered", {"text": channel_messages()["rate_limited"]}, to=sid,
                                    namespace=NAMESPACE)

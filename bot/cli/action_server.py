@@ -1,15 +1,20 @@
-"""The action server (`bot.actions`), with `GET /ready` next to rasa-sdk's `GET /health`.
+"""The action server (`bot.actions`), with `GET /ready` and `GET /metrics` next to rasa-sdk's `GET /health`.
 
 `python -m bot.cli.action_server --port 5055` listens on OKPAY_ACTION_HOST.
 `/ready` answers 200 once the ticket database answers, 503 otherwise, so a
-load balancer sends actions only to replicas that can run them.
+load balancer sends actions only to replicas that can run them. `/metrics`
+is the process's Prometheus metrics (guide steps, fallbacks, tickets opened,
+handoffs requested: `bot.observability`).
 
 `POST /webhook` (the actions) answers only calls that carry the shared
 secret `OKPAY_ACTION_SECRET` in `X-OKPay-Action-Secret`, which Rasa sends
 (endpoints.yml): in a deployment over several machines the action server
 is reached over the network, and its actions open tickets and read
 conversations. Without a secret it refuses to start in production and
-warns elsewhere.
+warns elsewhere. `/health`, `/ready` and `/metrics` need no secret: probes and
+Prometheus do not hold it, and they neither run anything nor tell anything
+about a user (the metrics are counts with bounded labels; `OKPAY_METRICS_TOKEN`
+closes `/metrics` to callers without that token).
 """
 from __future__ import annotations
 
@@ -22,10 +27,11 @@ from typing import List
 
 from sanic import Sanic
 from sanic.request import Request
-from sanic.response import HTTPResponse, json
+from sanic.response import HTTPResponse, json, raw
 
 from bot.logs.context import enter_scope, leave_scope
 from bot.logs.setup import configure_logging
+from bot.observability.exposition import exposition, scraper_allowed
 from bot.settings import get_settings
 
 
@@ -46,9 +52,16 @@ async def ready(request: Request) -> HTTPResponse:
     return json({"status": "ready", "checks": {"ticket_store": "ok"}})
 
 
+async def metrics(request: Request) -> HTTPResponse:
+    if not scraper_allowed(request.headers.get("Authorization"), get_settings().metrics_token):
+        return json({"error": "not_allowed"}, status=401)
+    body, content_type = exposition()
+    return raw(body, content_type=content_type)
+
+
 SECRET_HEADER = "X-OKPay-Action-Secret"
-#: What load balancers and probes call without the secret.
-OPEN_PATHS = frozenset({"/health", "/ready"})
+#: What load balancers, probes and Prometheus call without the secret.
+OPEN_PATHS = frozenset({"/health", "/ready", "/metrics"})
 logger = logging.getLogger(__name__)
 
 
@@ -98,6 +111,7 @@ def create_app(secret: str | None = None) -> Sanic:
     app.register_middleware(_enter_log_scope, "request")
     app.register_middleware(_leave_log_scope, "response")
     app.add_route(ready, "/ready", methods=["GET"], name="okpay_ready")
+    app.add_route(metrics, "/metrics", methods=["GET"], name="okpay_metrics")
     return app
 
 

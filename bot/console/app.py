@@ -471,6 +471,7 @@ def create_app(
     console's own changes only.
     """
     from bot.console.insights_routes import open_events_reader  # imports this module's helpers
+    from bot.console.operations import QUEUE_LENGTHS, QueueLengths  # imports this module's CONSOLE
     from bot.console.routes import route_table  # its handlers import this module's helpers
 
     app = web.Application(middlewares=[errors, guard], client_max_size=MAX_BODY_BYTES)
@@ -478,6 +479,7 @@ def create_app(
     passwords.dummy_hash()  # made now: the first sign-in with an unknown username must not take longer
     console = Console(settings, database, rasa, login_limiter, feed)
     app[CONSOLE] = console
+    app[QUEUE_LENGTHS] = QueueLengths(console)
     app.on_startup.append(console.live.start)
     app.on_startup.append(console.start_retries)
     app.on_shutdown.append(console.stop_retries)

@@ -2,7 +2,7 @@
 
 | rule | who |
 |---|---|
-| public | anyone (sign-in page, static files, the widget's demo page and scripts) |
+| public | anyone (sign-in page, static files, the widget's demo page and scripts, probes, `/metrics`: counts only) |
 | agent | any signed-in agent |
 | queue | an agent serving the ticket's queue (senior queue: senior agents and supervisors) |
 | ticket | an agent who may read the ticket (`store.may_access`); acting on the conversation also needs its handler |
@@ -18,6 +18,7 @@ from typing import Any, List
 from aiohttp import web
 
 from bot.console import insights_routes as insights
+from bot.console import operations
 from bot.console import review_routes as review
 from bot.console.access import Declared, Rule, declare
 from bot.widget.routes import widget_routes
@@ -30,6 +31,8 @@ def route_table(console: Any, settings: Any) -> List[Declared]:
     return [
         *declare(Rule.PUBLIC,
                  web.get("/health", console.health),
+                 web.get("/ready", operations.ready),
+                 web.get("/metrics", operations.metrics_page),
                  web.get("/login", console.login_page),
                  web.static("/static", HERE / "static"),
                  web.post("/api/login", console.login),

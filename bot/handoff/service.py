@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Awaitable, Callable, Dict, List, TypeVar
 
 from sqlalchemy import select
@@ -32,6 +33,7 @@ from bot.console.rasa_client import NotDelivered, RasaClient, RasaUnavailable
 from bot.database.database import Database
 from bot.database.schema import utcnow
 from bot.logs.context import log_scope
+from bot.observability import metrics
 from bot.tickets import store
 from bot.tickets.models import ASSIGNED, OPEN, RESOLVED, HandoffStep, Ticket
 
@@ -78,14 +80,18 @@ class HandoffService:
 
     # ------------------------------------------------------------------ agents' requests
     async def claim(self, number: str, agent_id: int, view: View) -> Outcome:
-        def work(session: Session) -> tuple[Any, int]:
+        def work(session: Session) -> tuple[Any, int, Callable[[], None] | None]:
             ticket, agent = store.ticket_by_number(session, number), session.get(Agent, agent_id)
+            count = None
             if not (ticket.status == ASSIGNED and ticket.assigned_agent_id == agent_id):  # else: claimed already
                 store.claim(session, ticket.id, agent, self.capacity)
                 _add_step(session, ticket, INTRODUCE_AGENT, name=agent.display_name, number=agent.agent_number)
-            return view(session, ticket), ticket.id
+                count = partial(metrics.claimed, ticket.queue, ticket.queued_at, ticket.claimed_at)
+            return view(session, ticket), ticket.id, count
 
-        shown, ticket_id = await self._db(work)
+        shown, ticket_id, count = await self._db(work)
+        if count is not None:  # committed
+            count()
         return Outcome(shown, await self.carry_out(ticket_id))
 
     async def transfer(self, number: str, agent_id: int, view: View, to_username: str | None = None,
@@ -105,19 +111,23 @@ class HandoffService:
             return view(session, ticket), ticket.id
 
         shown, ticket_id = await self._db(work)
+        metrics.HANDOFFS_TRANSFERRED.labels(metrics.TO_AGENT if to_username else metrics.TO_QUEUE).inc()
         return Outcome(shown, await self.carry_out(ticket_id))
 
     async def resolve(self, number: str, agent_id: int, view: View) -> Outcome:
-        def work(session: Session) -> tuple[Any, int]:
+        def work(session: Session) -> tuple[Any, int, bool | None]:
             ticket = store.ticket_by_number(session, number)
+            live = None
             if ticket.status != RESOLVED:  # else: resolved already
                 live = ticket.status != OPEN  # a ticket recorded for later has no chat to hand back
                 store.resolve(session, ticket, session.get(Agent, agent_id))
                 if live:
                     _add_step(session, ticket, HAND_BACK, number=ticket.number)
-            return view(session, ticket), ticket.id
+            return view(session, ticket), ticket.id, live
 
-        shown, ticket_id = await self._db(work)
+        shown, ticket_id, live = await self._db(work)
+        if live is not None:  # resolved now, and committed
+            metrics.HANDOFFS_RESOLVED.labels("true" if live else "false").inc()
         return Outcome(shown, await self.carry_out(ticket_id))
 
     async def reply(self, number: str, agent_id: int, text: str, who: Dict[str, str]) -> None:

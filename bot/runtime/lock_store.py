@@ -33,20 +33,25 @@ from typing import Any, AsyncGenerator, Tuple
 from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockError, RedisLockStore
 
+from bot.observability import metrics
+
 logger = logging.getLogger(__name__)
 
 POLL_INTERVAL_S = 0.02
 
 
 class _FastPolling:
-    """`lock()` with a short wait between two looks at a busy lock."""
+    """`lock()` with a short wait between two looks at a busy lock; the wait is measured
+    (`okpay_lock_wait_seconds`)."""
 
     @asynccontextmanager
     async def lock(  # type: ignore[override]
         self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME,
         wait_time_in_seconds: float = POLL_INTERVAL_S,
     ) -> AsyncGenerator[TicketLock, None]:
+        started = time.perf_counter()
         async with super().lock(conversation_id, lock_lifetime, wait_time_in_seconds) as lock:  # type: ignore[misc]
+            metrics.lock_taken(started)
             yield lock
 
 
@@ -144,6 +149,7 @@ class AtomicRedisLockStore(_FastPolling, RedisLockStore):
         renewed at every look; only a ticket being served (or left behind by a
         dead process) runs out.
         """
+        started = time.perf_counter()
         ticket, serving = self._issue(conversation_id, lock_lifetime)
         renewer: asyncio.Task | None = None
         try:
@@ -151,6 +157,7 @@ class AtomicRedisLockStore(_FastPolling, RedisLockStore):
             while serving != ticket:
                 await asyncio.sleep(wait_time_in_seconds)
                 serving = self._renew_waiting(conversation_id, ticket, lock_lifetime)
+            metrics.lock_taken(started)
             renewer = asyncio.create_task(self._keep_held(conversation_id, ticket, lock_lifetime))
             yield TicketLock(conversation_id, deque([Ticket(ticket, time.time() + lock_lifetime)]))
         finally:

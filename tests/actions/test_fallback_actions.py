@@ -65,3 +65,16 @@ def test_an_understood_message_in_between_resets_the_count(make_tracker, dispatc
     )
     ActionHandleFallback().run(dispatcher, tracker, {})
     assert uttered(dispatcher) == ["utter_ask_rephrase"]
+
+
+def test_each_fallback_is_counted_with_how_the_assistant_reacted(make_tracker, dispatcher):
+    from tests.metrics_reading import Snapshot
+
+    snapshot = Snapshot()
+    first = make_tracker(text="asdf", intent="nlu_fallback", events=[user_event("asdf", "nlu_fallback")])
+    ActionHandleFallback().run(dispatcher, first, {})
+    second = make_tracker(text="qwer", intent="nlu_fallback", events=[
+        user_event("asdf", "nlu_fallback"), action_event("action_handle_fallback"), user_event("qwer", "nlu_fallback")])
+    ActionHandleFallback().run(dispatcher, second, {})
+    assert snapshot.delta("okpay_fallbacks_total", reaction="rephrase") == 1
+    assert snapshot.delta("okpay_fallbacks_total", reaction="handoff") == 1

@@ -259,3 +259,23 @@ def test_asking_for_a_person_mid_guide_hands_over_with_the_guide_open(make_track
     events = run_advance(make_tracker, dispatcher, "还是不行 直接给我转人工", "deny", guide_slots(step=3), AFTER_A_STEP)
     assert [e.get("name") for e in events if e.get("event") == "followup"] == ["action_prepare_ticket"]
     assert uttered(dispatcher) == []
+
+
+def test_each_step_shown_and_each_end_of_a_guide_is_counted(make_tracker, dispatcher):
+    from tests.metrics_reading import Snapshot
+
+    snapshot = Snapshot()
+    run_start(make_tracker, dispatcher, "付款失败了", "payment_failed")
+    run_advance(make_tracker, dispatcher, "没用", "deny", guide_slots(step=1))
+    run_advance(make_tracker, dispatcher, "还是不行", "deny", guide_slots(step=5))
+    run_advance(make_tracker, dispatcher, "解决了", "affirm", guide_slots(step=2))
+    last = [action_event("action_guide_advance"), action_event("action_listen"), user_event("下一步", "continue_guide")]
+    run_advance(make_tracker, dispatcher, "下一步", "continue_guide", guide_slots("withdraw", step=7), last)
+
+    def steps(step: str) -> float:
+        return snapshot.delta("okpay_guide_steps_total", guide="payment_failed", step=step)
+
+    assert [steps("1"), steps("2"), steps("3")] == [1, 1, 0]
+    assert snapshot.delta("okpay_guide_ends_total", guide="payment_failed", outcome="exhausted") == 1
+    assert snapshot.delta("okpay_guide_ends_total", guide="payment_failed", outcome="solved") == 1
+    assert snapshot.delta("okpay_guide_ends_total", guide="withdraw", outcome="completed") == 1

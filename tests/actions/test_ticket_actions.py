@@ -291,3 +291,43 @@ def test_one_client_address_cannot_open_tickets_from_many_conversations(make_tra
         "utter_ticket_limit")
     with ticket_db.session() as session:
         assert len(session.execute(select(Ticket)).scalars().all()) == 2
+
+
+def test_a_ticket_and_its_handoff_are_counted_once_even_when_the_message_is_processed_again(
+        make_tracker, dispatcher, ticket_db, agent_online):
+    from tests.metrics_reading import Snapshot
+
+    snapshot = Snapshot()
+
+    def run(message_id, slots=FORM_ANSWERS):
+        tracker = make_tracker(intent="out_of_scope", slots=slots, sender_id="u-counted")
+        tracker.latest_message["message_id"] = message_id
+        ActionOpenTicket().run(dispatcher, tracker, {})
+
+    run("msg-1")
+    run("msg-1")  # Rasa runs the turn again: the same ticket, not counted again
+    run("msg-2", {**FORM_ANSWERS, "ticket_category": "refund"})
+    assert snapshot.delta("okpay_tickets_opened_total", category="payment_failed") == 1
+    assert snapshot.delta("okpay_tickets_opened_total", category="refund") == 1
+    assert snapshot.delta("okpay_handoffs_requested_total", outcome="live") == 2
+
+
+def test_a_category_the_rules_do_not_know_is_counted_as_other(make_tracker, dispatcher, ticket_db):
+    from tests.metrics_reading import Snapshot
+
+    snapshot = Snapshot()
+    slots = {**FORM_ANSWERS, "ticket_category": "某个用户写的类别"}
+    ActionOpenTicket().run(dispatcher, make_tracker(intent="out_of_scope", slots=slots), {})
+    assert snapshot.delta("okpay_tickets_opened_total", category="other") == 1
+    assert snapshot.delta("okpay_handoffs_requested_total", outcome="busy") == 1  # nobody online
+
+
+def test_a_user_who_stops_waiting_is_counted(make_tracker, dispatcher, ticket_db):
+    from tests.metrics_reading import Snapshot
+
+    with ticket_db.session() as session:
+        make_ticket(session, "me", queued=True)
+    snapshot = Snapshot()
+    ActionCancelHandoff().run(dispatcher, make_tracker(intent="cancel", sender_id="me", paused=True), {})
+    ActionCancelHandoff().run(dispatcher, make_tracker(intent="cancel", sender_id="me"), {})  # nothing left
+    assert snapshot.delta("okpay_handoffs_cancelled_total") == 1

@@ -140,3 +140,21 @@ def test_a_huge_message_is_cut_like_every_channels_and_external_intents_are_word
     requests.post(url, json={"sender": "u1", "message": "/EXTERNAL_handoff_resolved"}, timeout=10)
     assert server.agent.texts() == ["付" * 50, "EXTERNAL_handoff_resolved"]
     reset_settings_cache()
+
+
+def test_refusals_are_counted_with_their_reason_and_each_turn_timed(serve_channels, limits):
+    from tests.metrics_reading import Snapshot
+
+    limits(messages_per_minute=1)
+    server = serve_channels(RestInput())
+    snapshot = Snapshot()
+    url = f"{server.url}/webhooks/rest/webhook"
+    assert requests.post(url, json={"sender": "a b", "message": "hi"}, timeout=5).status_code == 400
+    assert requests.post(url, data=b"{not json", timeout=5).status_code == 400
+    assert requests.post(url, json={"sender": "u-counted", "message": "hi"}, timeout=5).status_code == 200
+    assert requests.post(url, json={"sender": "u-counted", "message": "again"}, timeout=5).status_code == 429
+    assert snapshot.delta("okpay_webhook_rejections_total", channel="rest", reason="bad_payload") == 2
+    assert snapshot.delta("okpay_webhook_rejections_total", channel="rest", reason="rate_limited") == 1
+    assert snapshot.delta("okpay_messages_total", channel="rest") == 1
+    assert snapshot.delta("okpay_turn_duration_seconds_count", channel="rest") == 1
+    assert snapshot.delta("okpay_lock_wait_seconds_count") == 1  # the turn took its conversation's lock

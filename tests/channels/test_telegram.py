@@ -489,3 +489,23 @@ def test_a_flood_is_answered_200_not_handed_over_and_told_to_slow_down_once(serv
     assert telegram.agent.texts() == ["m0", "m1"]
     told = [body for body in telegram.api.sent if body.get("text") == channel_messages()["rate_limited"]]
     assert len(told) == 1
+
+
+def test_each_refusal_is_counted_with_its_reason_and_a_message_with_its_channel(serve_channels, telegram_env, limits):
+    from tests.metrics_reading import Snapshot
+
+    limits(messages_per_minute=1)
+    telegram = Telegram(serve_channels(TelegramChannel.from_credentials(None)), telegram_env)
+    snapshot = Snapshot()
+    assert telegram.post(updates.text_update(42, "你好"), secret="wrong-secret").status_code == 403
+    assert telegram.post_raw(b"{not json").status_code == 400
+    assert telegram.post(updates.text_update(42, "长" * (get_settings().max_webhook_bytes // 3 + 10))).status_code == 413
+    assert telegram.post(updates.text_update(42, "你好")).status_code == 200
+    assert telegram.post(updates.text_update(42, "太快了")).status_code == 200  # over the limit: "slow down"
+    assert telegram.agent.texts() == ["你好"]
+
+    def rejected(reason: str) -> float:
+        return snapshot.delta("okpay_webhook_rejections_total", channel="telegram", reason=reason)
+
+    assert [rejected(reason) for reason in ("bad_signature", "bad_payload", "too_large", "rate_limited")] == [1, 1, 1, 1]
+    assert snapshot.delta("okpay_messages_total", channel="telegram") == 1

@@ -407,3 +407,28 @@ def test_a_flooding_user_is_told_to_slow_down_and_the_bot_sees_only_the_allowed(
     slow_down = channel_messages()["rate_limited"]
     assert replies == ["echo: m1", "echo: m2", slow_down, slow_down]
     assert server.agent.texts() == ["m1", "m2"]
+
+
+def test_each_refusal_is_counted_with_its_reason_and_a_message_with_its_channel(wechat, limits):
+    from tests.metrics_reading import Snapshot
+
+    limits(messages_per_minute=1)
+    server = wechat(max_webhook_bytes="2048")
+    snapshot = Snapshot()
+    xml = FakeWeChatAPI.text_message_xml("o_counted", "你好", 8001)
+    assert post(server, xml, FakeWeChatAPI.signed_query("wrong-token")).status_code == 403
+    assert requests.get(webhook(server), params={"echostr": "e"}, timeout=5).status_code == 403
+    assert post(server, FakeWeChatAPI.text_message_xml("o_counted", "长" * 2000, 8002)).status_code == 413
+    assert post(server, "<xml><MsgType>text</MsgType>", None).status_code == 400
+    query = FakeWeChatAPI.signed_query(TOKEN)
+    assert reply_of(post(server, xml, query))["Content"] == "echo: 你好"
+    assert post(server, FakeWeChatAPI.text_message_xml("o_counted", "再来", 8003), query).text == "success"  # replayed
+    assert post(server, FakeWeChatAPI.text_message_xml("o_counted", "太快", 8004)).status_code == 200  # slow down
+
+    def rejected(reason: str) -> float:
+        return snapshot.delta("okpay_webhook_rejections_total", channel="wechat", reason=reason)
+
+    assert [rejected(reason) for reason in ("bad_signature", "too_large", "bad_payload", "replayed", "rate_limited")] \
+        == [2, 1, 1, 1, 1]
+    assert snapshot.delta("okpay_messages_total", channel="wechat") == 1
+    assert snapshot.delta("okpay_turn_duration_seconds_count", channel="wechat") == 1

@@ -283,3 +283,31 @@ def test_the_widget_tells_the_bot_its_clients_hashed_address(serve_channels):
     run(scenario())
     [message] = server.agent.received
     assert len(message.metadata["client"]) == 20 and "127.0.0.1" not in str(message.metadata)
+
+
+def test_refusals_are_counted_with_their_reason_and_messages_with_their_channel(serve_channels, limits):
+    from tests.metrics_reading import Snapshot
+
+    limits(messages_per_minute=1, new_visitors_per_hour_per_address=1)
+    server = serve_channels(widget())
+    snapshot = Snapshot()
+
+    async def scenario():
+        assert await Client(server.url).refused("not-a-jwt") == {"message": "invalid_token"}
+        client = Client(server.url)
+        await client.connect(user_token(SECRET, "HS256", "alice"))
+        await client.say("m1")
+        await client.wait("bot_uttered")
+        await client.say("m2")  # over the limit
+        await client.wait("bot_uttered", 2)
+        await client.close()
+        visitor = Client(server.url)
+        await visitor.connect()
+        await visitor.close()
+        assert await Client(server.url).refused(None) == {"message": "rate_limited"}  # a second new visitor
+
+    run(scenario())
+    assert snapshot.delta("okpay_webhook_rejections_total", channel="widget", reason="bad_token") == 1
+    assert snapshot.delta("okpay_webhook_rejections_total", channel="widget", reason="rate_limited") == 2
+    assert snapshot.delta("okpay_messages_total", channel="widget") == 1
+    assert snapshot.delta("okpay_turn_duration_seconds_count", channel="widget") == 1

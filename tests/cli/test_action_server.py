@@ -16,9 +16,10 @@ CALL = {"next_action": "action_no_such_action", "sender_id": "rest:u1", "tracker
         "domain": {}, "version": "3.6.21"}
 
 
-def statuses(requests):
+def answers(requests, body=CALL):
+    """(status, text) of each (method, path, headers) sent with `body` to an action server holding SECRET."""
     port = free_port()
-    answers = []
+    answered = []
 
     async def main() -> None:
         app = create_app(SECRET)
@@ -28,14 +29,18 @@ def statuses(requests):
         try:
             async with aiohttp.ClientSession() as session:
                 for method, path, headers in requests:
-                    async with session.request(method, f"http://127.0.0.1:{port}{path}", json=CALL,
+                    async with session.request(method, f"http://127.0.0.1:{port}{path}", json=body,
                                                headers=headers) as response:
-                        answers.append(response.status)
+                        answered.append((response.status, await response.text()))
         finally:
             await server.close()
 
     asyncio.run(main())
-    return answers
+    return answered
+
+
+def statuses(requests):
+    return [status for status, _ in answers(requests)]
 
 
 def test_an_action_call_without_the_secret_is_refused_and_health_stays_open():
@@ -46,7 +51,8 @@ def test_an_action_call_without_the_secret_is_refused_and_health_stays_open():
         ("POST", "/webhook/", {}),
         ("GET", "/actions", {}),
         ("GET", "/health", {}),
-    ]) == [401, 401, 401, 401, 401, 200]
+        ("GET", "/metrics", {}),
+    ]) == [401, 401, 401, 401, 401, 200, 200]
 
 
 def test_the_secret_lets_rasa_in():
@@ -66,3 +72,23 @@ def test_production_does_not_start_without_a_secret(monkeypatch):
             create_app("")
     finally:
         reset_settings_cache()
+
+
+def test_metrics_show_what_the_actions_did_without_naming_the_user():
+    """Prometheus reads `/metrics` without the secret; an action run with it (Rasa's call) moves a counter there."""
+    from tests.metrics_reading import parse, value
+
+    call = {"next_action": "action_handle_fallback", "sender_id": "rest:u-metrics-9d2e", "version": "3.6.21",
+            "tracker": {"sender_id": "rest:u-metrics-9d2e", "slots": {}, "events": [], "paused": False,
+                        "latest_message": {"text": "看不懂的话QWERTY", "intent": {"name": "nlu_fallback"},
+                                           "intent_ranking": [], "entities": []},
+                        "latest_event_time": None, "followup_action": None, "latest_input_channel": "rest",
+                        "active_loop": {}, "latest_action_name": "action_listen"},
+            "domain": {}}
+    (before_status, before), (ran, _), (after_status, after) = answers([
+        ("GET", "/metrics", {}), ("POST", "/webhook", {SECRET_HEADER: SECRET}), ("GET", "/metrics", {})], body=call)
+    assert (before_status, ran, after_status) == (200, 200, 200)
+    moved = value(parse(after), "okpay_fallbacks_total", reaction="rephrase") - value(
+        parse(before), "okpay_fallbacks_total", reaction="rephrase")
+    assert moved == 1
+    assert "u-metrics-9d2e" not in after and "QWERTY" not in after

@@ -20,8 +20,8 @@ from tests.ticket_factories import make_agent, make_ticket
 
 SECRET_NOTE = "内部备注：用户曾威胁投诉，先核实身份"
 #: Routes anyone may call: a new public route must be added here on purpose.
-PUBLIC = {("GET", "/health"), ("GET", "/login"), ("GET", "/static"), ("POST", "/api/login"), ("GET", "/widget"),
-          ("GET", "/widget/static"), ("GET", "/widget/static/okpay-widget.js")}
+PUBLIC = {("GET", "/health"), ("GET", "/ready"), ("GET", "/metrics"), ("GET", "/login"), ("GET", "/static"),
+          ("POST", "/api/login"), ("GET", "/widget"), ("GET", "/widget/static"), ("GET", "/widget/static/okpay-widget.js")}
 #: A body each POST route accepts (a refusal must come before it is read).
 BODIES = {"/api/presence": {"status": "online"}, "/api/tickets/{number}/notes": {"body": "看看"},
           "/api/tickets/{number}/reply": {"text": "您好"}, "/api/tickets/{number}/transfer": {"queue": "senior"},

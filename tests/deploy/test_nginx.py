@@ -137,3 +137,37 @@ def test_workers_never_run_as_root(config):
     if os.geteuid() == 0:
         assert "user nobody" in text
         assert (config.parent / "proxy").owner() == "nobody"
+
+
+def test_the_public_listener_never_forwards_metrics_the_internal_one_does(tmp_path):
+    """Prometheus scrapes each replica itself; from the internet `/metrics` is a 404 that no replica sees."""
+    nginx = find_nginx(SETTINGS)
+    if nginx is None:
+        pytest.fail("nginx is missing: scripts/test installs Debian's nginx-light")
+    settings = Settings(**replicated_ports(dict(
+        deployment="replicated", database_url="postgresql://postgres@127.0.0.1/okpay",
+        redis_url="redis://127.0.0.1:6379/0"), rasa_replicas=1, action_replicas=1))
+    rasa, actions = Replica(settings.rasa_replica_ports[0], False), Replica(settings.action_replica_ports[0], False)
+    rasa.start()
+    actions.start()
+    (tmp_path / "log").mkdir()
+    config = write_config(settings, tmp_path / "nginx", tmp_path / "log")
+    server = subprocess.Popen([str(nginx), "-c", str(config), "-p", str(config.parent), "-e",
+                               str(tmp_path / "log" / "e.log")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    public = f"http://{settings.proxy_host}:{settings.proxy_port}"
+    try:
+        for _ in range(100):
+            with contextlib.suppress(requests.ConnectionError):
+                requests.get(f"{public}/health", timeout=1)
+                break
+            time.sleep(0.05)
+        for path in ("/metrics", "/metrics/", "/Metrics", "//metrics", "/webhooks/../metrics", "/metrics?x=1"):
+            assert requests.get(f"{public}{path}", timeout=5, allow_redirects=False).status_code in (301, 308, 404), path
+        assert rasa.seen == [] and actions.seen == []
+        internal = requests.get(f"http://{settings.rasa_host}:{settings.rasa_port}/metrics", timeout=5)
+        assert internal.status_code == 200 and len(rasa.seen) == 1
+    finally:
+        server.terminate()
+        server.wait(10)
+        rasa.sock.close()
+        actions.sock.close()

@@ -39,3 +39,14 @@ def test_stock_rasa_run_serves_a_guide_and_stores_no_card_number(stack, stock_ra
     # The guide's first step came from the action server, as with our own server.
     assert any(event["event"] == "action" and event.get("name") == "action_guide_start" for event in events), [
         event.get("name") for event in events if event["event"] == "action"]
+
+
+def test_stock_rasa_run_serves_health_and_metrics_from_our_credentials(stock_rasa):
+    """`/health` and `/metrics` come from a channel's blueprint (credentials.yml): plain `rasa run` has them too."""
+    from tests.metrics_reading import parse, value
+
+    assert requests.get(f"{stock_rasa}/health", timeout=10).json() == {"status": "ok"}
+    before = parse(requests.get(f"{stock_rasa}/metrics", timeout=10).text)
+    requests.post(f"{stock_rasa}/webhooks/rest/webhook", json={"sender": "stock-run-2", "message": "你好"}, timeout=60)
+    after = parse(requests.get(f"{stock_rasa}/metrics", timeout=10).text)
+    assert value(after, "okpay_messages_total", channel="rest") - value(before, "okpay_messages_total", channel="rest") == 1

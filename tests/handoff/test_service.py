@@ -208,3 +208,55 @@ def test_a_step_s_log_line_carries_its_conversation_s_hash_not_its_id(database, 
         logger.removeHandler(kept)
     [record] = [record for record in kept.records if "waits for Rasa" in record.getMessage()]
     assert record.okpay_conversation == conversation_hash(CONVERSATION)
+
+
+def test_claims_transfers_and_resolves_are_counted_once_with_the_wait_in_the_queue(database):
+    from datetime import datetime, timedelta, timezone
+
+    from tests.metrics_reading import Snapshot
+
+    queued_at = datetime.now(timezone.utc) - timedelta(minutes=3)
+    with database.session() as session:
+        li, wang = make_agent(session, "li", name="小李"), make_agent(session, "wang", name="小王")
+        make_agent(session, "chen", senior=True, name="老陈")
+        first = make_ticket(session, "wechat:o_first", queued=True, channel="wechat", now=queued_at).number
+        second = make_ticket(session, "wechat:o_second", queued=True, channel="wechat").number
+        later = make_ticket(session, "wechat:o_later", channel="wechat").number  # recorded for a later reply
+        li_id, wang_id = li.id, wang.id
+    service = HandoffService(database, FakeRasa(), capacity=3)
+    snapshot = Snapshot()
+    run(service.claim(first, li_id, number_and_status))
+    run(service.claim(first, li_id, number_and_status))  # again: nothing changes, nothing counted
+    with pytest.raises(store.AlreadyClaimed):
+        run(service.claim(first, wang_id, number_and_status))
+    run(service.transfer(first, li_id, number_and_status, to_username="wang"))
+    run(service.transfer(first, wang_id, number_and_status, to_queue=SENIOR_QUEUE))
+    run(service.claim(second, li_id, number_and_status))
+    run(service.resolve(second, li_id, number_and_status))
+    run(service.resolve(second, li_id, number_and_status))  # resolved already
+    run(service.resolve(later, li_id, number_and_status))
+
+    assert snapshot.delta("okpay_handoffs_claimed_total", queue="general") == 2
+    assert snapshot.delta("okpay_queue_wait_seconds_count", queue="general") == 2
+    waited = snapshot.delta("okpay_queue_wait_seconds_sum", queue="general")
+    assert 180 <= waited < 240  # the first waited three minutes, the second a moment
+    assert snapshot.delta("okpay_handoffs_transferred_total", to="agent") == 1
+    assert snapshot.delta("okpay_handoffs_transferred_total", to="queue") == 1
+    assert snapshot.delta("okpay_handoffs_resolved_total", live="true") == 1
+    assert snapshot.delta("okpay_handoffs_resolved_total", live="false") == 1
+
+
+def test_a_claim_whose_transaction_fails_is_not_counted(database, world, monkeypatch):
+    from tests.metrics_reading import Snapshot
+
+    def refuse(*_args: Any, **_kwargs: Any) -> Any:
+        raise StoreUnavailable("the database went away")
+
+    service = HandoffService(database, FakeRasa(), capacity=3)
+    monkeypatch.setattr(handoff_service, "_add_step", refuse)  # fails inside the claim's transaction
+    snapshot = Snapshot()
+    with pytest.raises(StoreUnavailable):
+        run(service.claim(world["number"], world["li"], number_and_status))
+    assert snapshot.delta("okpay_handoffs_claimed_total", queue="general") == 0
+    with database.session() as session:
+        assert store.ticket_by_number(session, world["number"]).status == QUEUED

@@ -194,3 +194,41 @@ def test_a_lost_waiting_ticket_is_put_back_in_its_place_and_expired_ones_dropped
     ours.issue_ticket("c2", -1)  # already expired
     ours.update_lock("c2")
     assert rasas.get_lock("c2") is None
+
+
+async def _second_waits_for_the_first(store, hold_s: float) -> None:
+    """Two turns of one conversation: the second waits `hold_s` for the first one's lock."""
+    taken = asyncio.Event()
+
+    async def first() -> None:
+        async with store.lock("conv-metrics", lock_lifetime=10):
+            taken.set()
+            await asyncio.sleep(hold_s)
+
+    async def second() -> None:
+        await taken.wait()
+        async with store.lock("conv-metrics", lock_lifetime=10):
+            pass
+
+    await asyncio.gather(first(), second())
+
+
+def _assert_the_second_wait_is_measured(store) -> None:
+    from tests.metrics_reading import Snapshot
+
+    snapshot = Snapshot()
+    asyncio.run(_second_waits_for_the_first(store, 0.3))
+    assert snapshot.delta("okpay_lock_wait_seconds_count") == 2
+    assert 0.25 <= snapshot.delta("okpay_lock_wait_seconds_sum") < 2.0
+    # The first took it at once, the second waited the first one's hold.
+    assert snapshot.delta("okpay_lock_wait_seconds_bucket", le="0.1") == 1
+    assert snapshot.delta("okpay_lock_wait_seconds_bucket", le="0.25") == 1
+    assert snapshot.delta("okpay_lock_wait_seconds_bucket", le="0.5") == 2
+
+
+def test_the_wait_for_a_conversations_lock_is_measured_in_one_process():
+    _assert_the_second_wait_is_measured(FastInMemoryLockStore())
+
+
+def test_the_wait_for_a_conversations_lock_is_measured_across_replicas(prefix):
+    _assert_the_second_wait_is_measured(replica(prefix))

@@ -1,0 +1,1 @@
+"""What operators watch: the Prometheus metrics of every process (`metrics`) and their `GET /metrics` (`exposition`)."""
