@@ -26,7 +26,7 @@ RASA_PORT, ACTION_PORT, CONSOLE_PORT = 5005, 5055, 5080
 SECRET_SETTINGS = frozenset({
     "rasa_token", "action_secret", "widget_jwt_secret", "database_url", "tracker_database_url", "redis_url",
     "event_stream", "wechat_token", "wechat_app_secret", "wechat_aes_key", "telegram_token",
-    "telegram_secret_token", "log_hash_key",
+    "telegram_secret_token", "log_hash_key", "metrics_token",
 })
 #: Settings the layout decides (see `layout_settings`).
 LAYOUT_SETTINGS = frozenset({
