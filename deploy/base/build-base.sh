@@ -52,7 +52,7 @@ if ! mmdebstrap --variant=minbase --include="$PACKAGES" \
 fi
 podman import --change 'ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin' \
   --change 'ENV LANG=C.UTF-8' --change 'ENV PYTHON_VERSION=3.10.13' --change 'CMD ["python3"]' \
-  "$TARBALL" "$IMAGE" >>"$LOG"
+  "$TARBALL" "$IMAGE" >>"$LOG" 2>&1
 probe_ulimits "$IMAGE"
 podman run --rm "$IMAGE" python -c 'import ssl, sqlite3, sys; print(sys.version.split()[0])' >/dev/null
 echo "Built $IMAGE in $(( $(date +%s) - started )) s ($(podman image inspect --format '{{.Size}}' "$IMAGE" \
