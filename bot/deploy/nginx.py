@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import List
 
@@ -57,8 +58,27 @@ def find_nginx(settings: Settings) -> Path | None:
     return Path(found) if found else None
 
 
-def _servers(ports: List[int], host: str = "127.0.0.1") -> str:
-    return "\n".join(f"        server {host}:{port} max_fails=1 fail_timeout=5s;" for port in ports)
+@dataclass(frozen=True)
+class Upstreams:
+    """Where the replicas are (host:port) and the interface every listener binds: by default the settings'
+    loopback ports (`scripts/run --replicated`); containers name other hosts (bot/deploy/container.py)."""
+
+    rasa: List[str]
+    actions: List[str]
+    #: None: each listener on its own setting (proxy_host, rasa_host, action_host).
+    listen_host: str | None = None
+
+    @classmethod
+    def on_this_machine(cls, settings: Settings) -> Upstreams:
+        return cls([f"127.0.0.1:{port}" for port in settings.rasa_replica_ports],
+                   [f"127.0.0.1:{port}" for port in settings.action_replica_ports])
+
+    def listen(self, host: str) -> str:
+        return self.listen_host or host
+
+
+def _servers(servers: List[str]) -> str:
+    return "\n".join(f"        server {server} max_fails=1 fail_timeout=5s;" for server in servers)
 
 
 def _webhooks(channel: str, forwarded: str, lock_wait: int) -> str:
@@ -73,8 +93,9 @@ def _webhooks(channel: str, forwarded: str, lock_wait: int) -> str:
 """
 
 
-def render(settings: Settings, run_dir: Path, log_dir: Path) -> str:
+def render(settings: Settings, run_dir: Path, log_dir: Path, upstreams: Upstreams | None = None) -> str:
     """The whole nginx.conf (nginx runs in the foreground, files under `run_dir`)."""
+    upstreams = upstreams or Upstreams.on_this_machine(settings)
     # Started as root, the master drops its workers to an unprivileged user (they write only the temp dirs,
     # which write_config hands to that user); started as anybody else, workers run as that user.
     user = f"user {WORKER_USER} {_worker_group()};\n" if os.geteuid() == 0 else ""
@@ -118,18 +139,18 @@ http {{
 
     upstream rasa {{
         least_conn;
-{_servers(settings.rasa_replica_ports)}
+{_servers(upstreams.rasa)}
         keepalive 64;
     }}
 
     upstream rasa_sockets {{
         ip_hash;
-{_servers(settings.rasa_replica_ports)}
+{_servers(upstreams.rasa)}
     }}
 
     upstream actions {{
         least_conn;
-{_servers(settings.action_replica_ports)}
+{_servers(upstreams.actions)}
         keepalive 32;
     }}
 
@@ -140,7 +161,7 @@ http {{
 
     # Public: users' channels.
     server {{
-        listen {settings.proxy_host}:{settings.proxy_port};
+        listen {upstreams.listen(settings.proxy_host)}:{settings.proxy_port};
 
         location = /health {{
             default_type application/json;
@@ -171,7 +192,7 @@ http {{
 
     # Internal: Rasa's HTTP API (signed JWT) for the console, and the REST and callback channels.
     server {{
-        listen {settings.rasa_host}:{settings.rasa_port};
+        listen {upstreams.listen(settings.rasa_host)}:{settings.rasa_port};
 {_webhooks("", forwarded, lock_wait)}
         location / {{
             proxy_pass http://rasa;{forwarded}
@@ -182,7 +203,7 @@ http {{
 
     # Internal: custom actions, called by Rasa.
     server {{
-        listen {settings.action_host}:{settings.action_port};
+        listen {upstreams.listen(settings.action_host)}:{settings.action_port};
         location / {{
             proxy_pass http://actions;{forwarded}
             proxy_read_timeout 300s;
@@ -193,14 +214,14 @@ http {{
 """
 
 
-def write_config(settings: Settings, run_dir: Path, log_dir: Path) -> Path:
+def write_config(settings: Settings, run_dir: Path, log_dir: Path, upstreams: Upstreams | None = None) -> Path:
     run_dir.mkdir(parents=True, exist_ok=True)
     for name in _TEMP_DIRS:
         (run_dir / name).mkdir(exist_ok=True)
         if os.geteuid() == 0:
             shutil.chown(run_dir / name, WORKER_USER, _worker_group())
     path = run_dir / "nginx.conf"
-    path.write_text(render(settings, run_dir, log_dir), encoding="utf-8")
+    path.write_text(render(settings, run_dir, log_dir, upstreams), encoding="utf-8")
     return path
 
 
