@@ -112,6 +112,7 @@ def write_config(specs: List[ProcessSpec], settings: Settings, run_dir: Path, lo
                            "set OKPAY_LOG_DIR to a shorter path (its parent holds supervisor/)")
     run_dir.mkdir(parents=True, exist_ok=True)
     run_dir.chmod(0o700)
+    log_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / CONFIG_NAME
     text = render(specs, settings, run_dir, log_dir, secrets.token_urlsafe(24), autorestart)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
