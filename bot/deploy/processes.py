@@ -70,14 +70,17 @@ def plan(settings: Settings, model: Path, nginx_config: Path | None = None,
     for index, port in enumerate(action_ports):
         specs.append(ProcessSpec(
             _numbered("actions", index, len(action_ports)), action_server_command(port),
-            f"http://{settings.action_host}:{port}/ready", ((settings.action_host, port),), stop_wait_s=10,
+            f"http://{settings.action_host}:{port}/ready", ((settings.action_host, port),), start_secs=15,
+            stop_wait_s=10,
         ))
+    # The console imports and migrates for several seconds before it binds (and fails on a taken port).
     specs.append(ProcessSpec("console", console_command(), f"{settings.console_url}/health",
-                             ((settings.console_host, settings.console_port),), stop_wait_s=10))
+                             ((settings.console_host, settings.console_port),), start_secs=30, stop_wait_s=10))
+    # Loading the model is part of Rasa's start: a failure while loading is backed off, not a tight loop.
     rasa_ports = settings.rasa_replica_ports
     for index, port in enumerate(rasa_ports):
         specs.append(ProcessSpec(
             _numbered("rasa", index, len(rasa_ports)), rasa_server_command(settings, model, port),
-            f"http://{settings.rasa_host}:{port}/ready", ((settings.rasa_host, port),), start_secs=15,
+            f"http://{settings.rasa_host}:{port}/ready", ((settings.rasa_host, port),), start_secs=60,
         ))
     return specs
