@@ -56,7 +56,7 @@ priority={priority}
 autostart=true
 autorestart={"true" if autorestart else "false"}
 startsecs={spec.start_secs}
-startretries={settings.restart_retries}
+startretries={settings.restart_retries if autorestart else 0}
 stopsignal={spec.stop_signal}
 stopwaitsecs={spec.stop_wait_s}
 stopasgroup=true
@@ -70,7 +70,11 @@ stdout_logfile_backups={settings.log_backups}
 
 def render(specs: List[ProcessSpec], settings: Settings, run_dir: Path, log_dir: Path, password: str,
            autorestart: bool = True) -> str:
-    """The whole supervisord.conf: one program per spec, started in plan order and stopped in reverse."""
+    """The whole supervisord.conf: one program per spec, started in plan order and stopped in reverse.
+
+    Without `autorestart` nothing is started again behind the caller's back,
+    not even a start that failed (tests that kill processes restart them).
+    """
     user = f"user={getpass.getuser()}\n" if os.geteuid() == 0 else ""
     programs = "\n".join(_program(spec, 10 * (index + 1), settings, log_dir, autorestart)
                          for index, spec in enumerate(specs))

@@ -55,8 +55,8 @@ def test_one_program_per_process_of_the_plan_with_its_command_intact(tmp_path):
     assert programs["rasa-1"].startsecs > programs["nginx"].startsecs
     # Tests that kill processes and restart them themselves: nothing restarts behind their back.
     kept_down = write_config(specs, settings, tmp_path / "supervisor", tmp_path / "log", autorestart=False)
-    assert {program.autorestart for group in read_back(kept_down).process_group_configs
-            for program in group.process_configs} == {False}
+    assert {(program.autorestart, program.startretries) for group in read_back(kept_down).process_group_configs
+            for program in group.process_configs} == {(False, 0)}
 
 
 def test_the_file_and_its_directory_are_their_owners_only_and_a_restart_gets_a_new_password(tmp_path):
