@@ -41,9 +41,9 @@ POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 
 def resident_mb(stack) -> Dict[str, float]:
     sizes = {}
-    for name, process in stack.processes.items():
+    for name, pid in stack.pids().items():
         try:
-            parent = psutil.Process(process.pid)
+            parent = psutil.Process(pid)
             sizes[name] = sum(p.memory_info().rss for p in [parent, *parent.children(recursive=True)]) / 2**20
         except psutil.NoSuchProcess:
             sizes[name] = 0.0

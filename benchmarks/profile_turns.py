@@ -119,7 +119,7 @@ def main() -> None:
             url = f"{stack.rasa_url}/webhooks/rest/webhook"
             asyncio.run(_talk(url, sender, texts[:args.warm]))
             out = Path(tmp, "rasa.raw")
-            record(stack.processes["rasa"].pid, out, url, sender, texts[args.warm:], args.concurrent)
+            record(stack.pid("rasa"), out, url, sender, texts[args.warm:], args.concurrent)
             raw = out.read_text(encoding="utf-8")
     if args.raw:
         args.raw.write_text(raw, encoding="utf-8")

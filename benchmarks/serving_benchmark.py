@@ -266,7 +266,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         with running_stack(benchmark_settings(Path(tmp))) as stack:
             ours_url = f"{stack.rasa_url}/webhooks/rest/webhook"
-            rasa_pid = stack.processes["rasa"].pid
+            rasa_pid = stack.pid("rasa")
             for index in range(args.runs):
                 order = list(runs) if index % 2 == 0 else list(reversed(runs))
                 for name in order:
@@ -280,7 +280,7 @@ def main() -> None:
                     runs[name].append(run)
                     print(f"run {index + 1}, {name}: done", flush=True)
             print(f"action server: ready after {stack.ready_after['actions']:.1f} s, "
-                  f"{rss_mb(stack.processes['actions'].pid):.0f} MB resident")
+                  f"{rss_mb(stack.pid('actions')):.0f} MB resident")
     report(runs)
 
 

@@ -196,6 +196,18 @@ class Settings(BaseSettings):
     #: Empty: `GET /metrics` of every process answers any caller (counts only, docs/metrics.md). Set: only
     #: callers sending `Authorization: Bearer <token>` (the console's port reached from the internet).
     metrics_token: str = ""
+    #: supervisord (bot/deploy/supervisor.py, docs/process-manager.md): failed starts of one process
+    #: retried, 1 s, 2 s, 3 s … apart, before it is left FATAL; each process's output file is rotated
+    #: at this size, keeping this many old files.
+    restart_retries: int = 5
+    log_max_bytes: int = 50 * 1024 * 1024
+    log_backups: int = 5
+
+    #: TLS at nginx (replicated; docs/deployment.md). With both files set, the public listener serves
+    #: HTTPS on `https_port` and `proxy_port` answers 301 to it (except /health, for local probes).
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    https_port: int = 8443
 
     class Config:
         env_prefix = "OKPAY_"
@@ -251,6 +263,17 @@ class Settings(BaseSettings):
                              "in production (or empty: a key kept in var/ on one machine)")
         return key
 
+    @validator("tls_key_file", always=True)
+    def _both_tls_files_or_none(cls, key: Path | None, values: dict) -> Path | None:
+        if (key is None) != (values.get("tls_cert_file") is None):
+            raise ValueError("OKPAY_TLS_CERT_FILE and OKPAY_TLS_KEY_FILE go together: set both or neither")
+        return key
+
+    @property
+    def tls(self) -> bool:
+        """Whether nginx serves the public routes over HTTPS (a certificate and key are set)."""
+        return self.tls_cert_file is not None and self.tls_key_file is not None
+
     @property
     def replicated(self) -> bool:
         return self.deployment == REPLICATED
@@ -270,7 +293,9 @@ class Settings(BaseSettings):
 
     @property
     def public_url(self) -> str:
-        """Where users' channels reach the assistant: the load balancer, or Rasa itself."""
+        """Where users' channels reach the assistant: the load balancer (over HTTPS with TLS set), or Rasa itself."""
+        if self.replicated and self.tls:
+            return f"https://{self.proxy_host}" + ("" if self.https_port == 443 else f":{self.https_port}")
         return f"http://{self.proxy_host}:{self.proxy_port}" if self.replicated else self.rasa_url
 
     @property

@@ -4,14 +4,15 @@ from __future__ import annotations
 import contextlib
 import random
 import socket
+import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Iterator, Tuple
 
-from bot.cli.serve import Stack, answers, port_in_use, start_process
-from bot.deploy.processes import ProcessSpec
+from bot.cli.serve import Stack, answers, port_in_use
 from bot.model_files import model_path as current_model_path
+from bot.settings import PROJECT_ROOT
 
 
 def _ephemeral_range() -> range:
@@ -86,16 +87,16 @@ def stock_rasa_run(stack: Stack, endpoints: Path, credentials: Path, name: str =
                "--endpoints", str(endpoints), "--credentials", str(credentials),
                "--interface", "127.0.0.1", "--port", str(port)]
     started = time.monotonic()
-    process = start_process(stack, ProcessSpec(name, command, f"{base_url}/webhooks/rest/", (("127.0.0.1", port),)),
-                            stack.env)
+    log = stack.settings.resolve(stack.settings.log_dir) / f"{name}.log"
+    with open(log, "ab") as output:  # a one-off process beside the stack, not one of its supervised programs
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=stack.env, stdout=output,
+                                   stderr=subprocess.STDOUT)
     try:
         while not answers(f"{base_url}/webhooks/rest/"):
             if process.poll() is not None or time.monotonic() - started > start_timeout_s:
-                log = stack.settings.resolve(stack.settings.log_dir) / f"{name}.log"
                 raise RuntimeError(f"{name} did not start; see {log}")
             time.sleep(0.2)
         yield base_url, process.pid, time.monotonic() - started
     finally:
         process.terminate()
         process.wait(timeout=30)
-        stack.processes.pop(name, None)

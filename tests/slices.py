@@ -5,7 +5,7 @@ where they apply:
 - integration: starts the real servers (tests/e2e, tests/production) or
   needs PostgreSQL or Redis (the fixtures below pull them in);
 - browser: drives Chromium;
-- destructive: kills processes or restarts a database (tests/production/test_faults.py).
+- destructive: kills processes or restarts a database (tests/production/test_faults.py, test_supervision.py).
 Everything else runs in-process (with loopback fakes at most) in seconds.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ INTEGRATION_FIXTURES = frozenset({"redis_url", "postgres_url", "pg_url", "privat
                                   "replicated", "stack", "tracker_db"})
 BROWSER_FIXTURES = frozenset({"browser", "new_page"})
 INTEGRATION_FOLDERS = ("tests/e2e/", "tests/production/")
-DESTRUCTIVE_FILES = ("tests/production/test_faults.py",)
+DESTRUCTIVE_FILES = ("tests/production/test_faults.py", "tests/production/test_supervision.py")
 
 
 def slices(path: str, fixtures: Iterable[str], parameters: dict) -> Set[str]:

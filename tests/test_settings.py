@@ -55,3 +55,14 @@ def test_production_cookies_are_secure_unless_said_otherwise():
     assert Settings(environment="production", **REAL).console_secure_cookies is True
     assert Settings().console_secure_cookies is False
     assert Settings(environment="production", console_secure_cookies=False, **REAL).console_secure_cookies is False
+
+
+def test_tls_needs_both_files_and_moves_the_public_url_to_https(tmp_path):
+    with pytest.raises(ValueError, match="OKPAY_TLS_CERT_FILE and OKPAY_TLS_KEY_FILE go together"):
+        Settings(tls_cert_file=tmp_path / "server.crt")
+    with pytest.raises(ValueError, match="go together"):
+        Settings(tls_key_file=tmp_path / "server.key")
+    replicated = dict(deployment="replicated", tls_cert_file=tmp_path / "c", tls_key_file=tmp_path / "k")
+    assert Settings(**replicated).public_url == "https://127.0.0.1:8443"
+    assert Settings(**replicated, https_port=443).public_url == "https://127.0.0.1"
+    assert not Settings().tls and Settings().public_url.startswith("http://")

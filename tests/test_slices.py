@@ -18,6 +18,7 @@ from tests.slices import slices
     ("tests/console/test_console_browser.py", ["browser", "console"], {}, {"browser", "integration"}),
     ("tests/e2e/test_conversations.py", ["stack"], {}, {"integration"}),
     ("tests/production/test_faults.py", ["replicated"], {}, {"destructive", "integration"}),
+    ("tests/production/test_supervision.py", ["supervised"], {}, {"destructive", "integration"}),
 ])
 def test_slices(path, fixtures, parameters, expected):
     assert slices(path, fixtures, parameters) == expected

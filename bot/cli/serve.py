@@ -4,6 +4,11 @@
 database is migrated, the three servers start, the terminal chat opens once
 they answer, and Ctrl-C (or leaving the chat) stops everything this started. Without `--chat` it serves until
 interrupted. Tests and benchmarks use `running_stack()` directly.
+
+The processes run under supervisord (`bot.deploy.supervisor`): it restarts one
+that crashes, backs off one that keeps failing, and stops them all when it is
+stopped. This module only prepares the stores, writes its configuration,
+starts it and waits until every process answers its ready URL.
 """
 from __future__ import annotations
 
@@ -18,15 +23,17 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Tuple
 
 import requests
 
 from bot.conversations.events_table import prepare_events_table
 from bot.database.migrate import upgrade
 from bot.deploy.endpoints import deployment_problems, store_environment
-from bot.deploy.nginx import find_nginx, write_config
+from bot.deploy.nginx import check_config, find_nginx, plain_http_warning, tls_problems, write_config
 from bot.deploy.processes import ProcessSpec, plan
+from bot.deploy.supervisor import ALIVE_STATES, Supervisor, supervisord_command
+from bot.deploy.supervisor import write_config as write_supervisor_config
 from bot.model_files import model_path as current_model_path
 from bot.settings import PROJECT_ROOT, Settings, get_settings
 
@@ -40,9 +47,12 @@ QUIET_ENV = {
 
 @dataclass
 class Stack:
+    """A running start: its settings, API token and supervisord, which keeps its processes up."""
+
     settings: Settings
     token: str
-    processes: Dict[str, subprocess.Popen] = field(default_factory=dict)
+    supervisord: subprocess.Popen
+    supervisor: Supervisor
     started_at: float = field(default_factory=time.monotonic)
     ready_after: Dict[str, float] = field(default_factory=dict)
     specs: Dict[str, ProcessSpec] = field(default_factory=dict)
@@ -66,12 +76,39 @@ class Stack:
     def public_url(self) -> str:
         return self.settings.public_url
 
+    def pid(self, name: str) -> int:
+        """The process id of `name` now (0 when it is not running)."""
+        return int(self.supervisor.info(name)["pid"])
+
+    def pids(self) -> Dict[str, int]:
+        return {name: int(info["pid"]) for name, info in self.supervisor.all().items()}
+
+    def state(self, name: str) -> str:
+        """supervisord's state of `name`: STARTING, RUNNING, BACKOFF, EXITED, FATAL, STOPPED …"""
+        return str(self.supervisor.info(name)["statename"])
+
+    def kill(self, name: str, signum: int = signal.SIGKILL) -> int:
+        """Sends `signum` to `name` (a crash, for tests) and waits until supervisord saw it go; returns its pid."""
+        pid = self.pid(name)
+        if not pid:
+            raise RuntimeError(f"{name} is not running")
+        os.kill(pid, signum)
+        deadline = time.monotonic() + 30
+        while self.pid(name) == pid:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{name} (pid {pid}) did not stop after signal {signum}")
+            time.sleep(0.05)
+        return pid
+
     def restart(self, name: str) -> None:
-        """Starts the process `name` again (after a test killed it) and waits until it is ready."""
-        process = self.processes.get(name)
-        if process is not None and process.poll() is None:
-            raise RuntimeError(f"{name} is still running")
-        start_process(self, self.specs[name], self.env)
+        """Brings `name` back after a test killed it and waits until it is ready.
+
+        Started here unless supervisord is already at it: a process killed
+        before its start counted (startsecs) is retried even when crashed
+        processes are left down.
+        """
+        if self.state(name) not in ALIVE_STATES:
+            self.supervisor.start(name)
         _wait_until(self, name, self.specs[name].ready_url)
 
 
@@ -79,6 +116,8 @@ def settings_environment(settings: Settings) -> Dict[str, str]:
     """`settings` as OKPAY_* variables, so every child process reads the same values."""
     env = {}
     for name, value in settings.dict().items():
+        if value is None:  # unset optional setting: the child's default is None too
+            continue
         if isinstance(value, Path):
             value = settings.resolve(value)
         env[f"OKPAY_{name.upper()}"] = str(value)
@@ -137,32 +176,50 @@ def answers(url: str) -> bool:
 
 
 def _wait_until(stack: Stack, name: str, url: str) -> None:
+    """Until `name` answers `url`; an error when supervisord gave up on it or stopped, or after start_timeout."""
     deadline = time.monotonic() + stack.settings.start_timeout
-    process = stack.processes[name]
+    log = stack.settings.resolve(stack.settings.log_dir) / f"{name}.log"
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(
-                f"the {name} server stopped during start-up (exit code {process.returncode}); "
-                f"see {stack.settings.resolve(stack.settings.log_dir) / (name + '.log')}"
-            )
-        if answers(url):
+        if stack.supervisord.poll() is not None:
+            raise RuntimeError(f"supervisord stopped (exit code {stack.supervisord.returncode}); see "
+                               f"{stack.settings.resolve(stack.settings.log_dir) / 'supervisord.log'}")
+        info = stack.supervisor.info(name)
+        if info["statename"] not in ALIVE_STATES:
+            reason = info["spawnerr"] or f"exit code {info['exitstatus']}"
+            raise RuntimeError(f"the {name} server stopped during start-up ({info['statename']}: {reason}); see {log}")
+        if answers(url):  # ready before supervisord counts its start as lasting (startsecs) is ready
             stack.ready_after[name] = time.monotonic() - stack.started_at
             return
         time.sleep(0.2)
     raise TimeoutError(f"the {name} server did not answer {url} within {stack.settings.start_timeout:.0f} s")
 
 
-def _stop(processes: Dict[str, subprocess.Popen]) -> None:
-    for process in processes.values():
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + 10
-    for process in processes.values():
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+def _stop(supervisord: subprocess.Popen, specs: List[ProcessSpec]) -> None:
+    """Stops supervisord, which stops its programs (each within its stop_wait_s) before it exits."""
+    if supervisord.poll() is None:
+        supervisord.send_signal(signal.SIGTERM)
+    grace = sum(spec.stop_wait_s for spec in specs) + 10  # supervisord stops them one priority at a time
+    try:
+        supervisord.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        supervisord.kill()
+        supervisord.wait()
+
+
+def _start_supervisord(config: Path, env: Dict[str, str], output: Any,
+                       log_dir: Path) -> Tuple[subprocess.Popen, Supervisor]:
+    """supervisord in the foreground, with the children's environment as its own (see bot.deploy.supervisor)."""
+    daemon = subprocess.Popen(supervisord_command(config), cwd=PROJECT_ROOT, env=env, stdout=output,
+                              stderr=subprocess.STDOUT)
+    control = Supervisor(config)
+    deadline = time.monotonic() + 30
+    while not control.up():
+        if daemon.poll() is not None or time.monotonic() > deadline:
+            _stop(daemon, [])
+            raise RuntimeError(f"supervisord did not start (exit code {daemon.returncode}); see "
+                               f"{log_dir / 'supervisord.log'} or its output")
+        time.sleep(0.1)
+    return daemon, control
 
 
 def port_in_use(host: str, port: int) -> bool:
@@ -219,30 +276,31 @@ def _processes_for(settings: Settings, model: Path) -> List[ProcessSpec]:
     problems = deployment_problems(settings)
     if problems:
         raise RuntimeError("the replicated deployment needs: " + "; ".join(problems))
+    problems = tls_problems(settings)
+    if problems:
+        raise RuntimeError("TLS is not usable: " + "; ".join(problems))
     nginx = find_nginx(settings)
     if nginx is None:
         raise RuntimeError("the replicated deployment needs nginx (Debian package nginx-light); "
                            "scripts/run --replicated installs it")
     config = write_config(settings, settings.resolve(settings.log_dir).parent / "nginx",
                           settings.resolve(settings.log_dir))
+    check_config(nginx, config)  # nginx's own word on the certificate and key, before anything starts
     return plan(settings, model, config, nginx)
-
-
-def start_process(stack: Stack, spec: ProcessSpec, env: Dict[str, str]) -> subprocess.Popen:
-    """Starts (or restarts) one process of the stack, its output appended to its log."""
-    log_dir = stack.settings.resolve(stack.settings.log_dir)
-    with open(log_dir / f"{spec.name}.log", "ab") as log:
-        process = subprocess.Popen(spec.command, cwd=PROJECT_ROOT, env={**env, "OKPAY_PROCESS_NAME": spec.name},
-                                   stdout=log, stderr=subprocess.STDOUT)
-    stack.processes[spec.name] = process
-    return process
 
 
 @contextlib.contextmanager
 def running_stack(
-    settings: Settings | None = None, model: Path | None = None
+    settings: Settings | None = None, model: Path | None = None, restart_crashed: bool = True,
+    output: Any = subprocess.DEVNULL,
 ) -> Iterator[Stack]:
-    """The servers, ready to answer, for the duration of the `with` block."""
+    """The servers, ready to answer, for the duration of the `with` block.
+
+    `restart_crashed=False` leaves a process that crashed after its start
+    stopped (tests that kill processes restart them with `Stack.restart`);
+    supervisord's own lines (spawned, exited, gave up) go to `output` as well
+    as to supervisord.log.
+    """
     settings = settings or get_settings()
     model = model or current_model_path()
     if not model.exists():
@@ -259,15 +317,16 @@ def running_stack(
                 raise RuntimeError(f"port {port} on {host} is in use (is the assistant already running?)")
     prepare_stores(settings)
     env = child_environment(settings, token, settings.action_secret or secrets.token_urlsafe(24))
-    stack = Stack(settings=settings, token=token, specs={spec.name: spec for spec in specs}, env=env)
+    config = write_supervisor_config(specs, settings, log_dir.parent / "supervisor", log_dir, restart_crashed)
+    daemon, control = _start_supervisord(config, env, output, log_dir)
+    stack = Stack(settings=settings, token=token, supervisord=daemon, supervisor=control,
+                  specs={spec.name: spec for spec in specs}, env=env)
     try:
-        for spec in specs:
-            start_process(stack, spec, env)
         for spec in specs:
             _wait_until(stack, spec.name, spec.ready_url)
         yield stack
     finally:
-        _stop(stack.processes)
+        _stop(daemon, specs)
 
 
 def terminal_receiver(settings: Settings):
@@ -311,19 +370,27 @@ def main(argv: List[str] | None = None) -> int:
 
     configure_logging("launcher", sys.stderr, settings)  # stdout is the chat's
     _stop_on_sigterm()
+    warning = plain_http_warning(settings)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr, flush=True)
     if settings.replicated:
         print(f"Starting nginx, {settings.action_replicas} action servers, the agent console and "
-              f"{settings.rasa_replicas} Rasa processes (PostgreSQL and Redis; loading the model)…", flush=True)
+              f"{settings.rasa_replicas} Rasa processes under supervisord (PostgreSQL and Redis; loading the "
+              "model)…", flush=True)
     else:
         print("Starting the action server, the agent console and Rasa (loading the model)…", flush=True)
+    # Serving: supervisord's lines (spawned, exited, gave up …) show here; chatting: only in its log.
+    output = subprocess.DEVNULL if args.chat else None
     try:
-        with running_stack(settings) as stack:
+        with running_stack(settings, output=output) as stack:
             public = f"users' channels on {stack.public_url} (load balancer), " if settings.replicated else ""
+            control = settings.resolve(settings.log_dir).parent / "supervisor" / "supervisord.conf"
             print(
                 f"Ready in {max(stack.ready_after.values()):.1f} s: {public}Rasa on {stack.rasa_url}, "
                 f"actions on {settings.action_endpoint_url}, agent console on {stack.console_url} "
                 f"(create an account: python -m bot.console.agents create …), "
-                f"chat widget demo on {stack.console_url}/widget. Logs in {settings.log_dir}/.",
+                f"chat widget demo on {stack.console_url}/widget. Logs in {settings.log_dir}/; "
+                f"processes: .venv/bin/supervisorctl -c {control} status.",
                 flush=True,
             )
             if args.chat:
@@ -336,10 +403,9 @@ def main(argv: List[str] | None = None) -> int:
                     if receiver is not None:
                         receiver.close()
             else:
-                while all(p.poll() is None for p in stack.processes.values()):
-                    time.sleep(1)
-                print("a server stopped; see the logs", file=sys.stderr)
-                return 1
+                code = stack.supervisord.wait()  # until Ctrl-C, SIGTERM or `supervisorctl shutdown`
+                print(f"supervisord stopped (exit code {code})", file=sys.stderr)
+                return 0 if code == 0 else 1
     except KeyboardInterrupt:
         pass
     except (RuntimeError, TimeoutError, FileNotFoundError) as error:

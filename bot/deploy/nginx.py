@@ -22,11 +22,19 @@ halfway must not run twice. Every request carries `X-Request-Id`, the same on
 a re-send, so the replica that gets a message again can tell whether the dead
 one had already stored its turn (`bot.runtime.message_guard`). socket.io sticks to one replica per client
 address: its polling transport keeps state in the process that made the session.
+
+TLS (OKPAY_TLS_CERT_FILE and OKPAY_TLS_KEY_FILE set): the public routes are
+served over HTTPS on `https_port` only (TLSv1.2 and 1.3, forward-secret AEAD
+ciphers, HSTS for a year), and `proxy_port` answers every request with a 301
+to HTTPS except `/health`, which local probes call without a certificate.
+WeChat and Telegram deliver webhooks over HTTPS only. The internal listeners
+stay plain HTTP on loopback.
 """
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import List
@@ -37,6 +45,10 @@ MAX_BODY = "256k"
 #: Who nginx's workers run as when it is started as root.
 WORKER_USER = "nobody"
 _TEMP_DIRS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+#: Mozilla's "intermediate" TLS 1.2 ciphers (forward secrecy, AEAD only); TLS 1.3 picks from its own safe set.
+TLS_CIPHERS = ("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+               "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305")
+HSTS_MAX_AGE_S = 365 * 24 * 3600
 
 
 def _worker_group() -> str:
@@ -90,6 +102,44 @@ def _webhooks(channel: str, forwarded: str, lock_wait: int) -> str:
             proxy_next_upstream error timeout http_502 http_503 non_idempotent;
             proxy_next_upstream_tries 3;
         }}
+"""
+
+
+def _public_listen(settings: Settings, host: str) -> str:
+    """The public server's listener on `host`: plain HTTP, or HTTPS with the settings' certificate and HSTS."""
+    if not settings.tls:
+        return f"        listen {host}:{settings.proxy_port};"
+    return f"""        listen {host}:{settings.https_port} ssl;
+        ssl_certificate {settings.resolve(settings.tls_cert_file)};
+        ssl_certificate_key {settings.resolve(settings.tls_key_file)};
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_ciphers {TLS_CIPHERS};
+        ssl_prefer_server_ciphers off;
+        ssl_session_cache shared:okpay_tls:10m;
+        ssl_session_timeout 1d;
+        ssl_session_tickets off;
+        add_header Strict-Transport-Security "max-age={HSTS_MAX_AGE_S}" always;"""
+
+
+def _redirect_server(settings: Settings, host: str) -> str:
+    """With TLS, the public plain-HTTP port on `host`: /health for local probes, a 301 to HTTPS for the rest."""
+    if not settings.tls:
+        return ""
+    port = "" if settings.https_port == 443 else f":{settings.https_port}"
+    return f"""    # Public, plain HTTP: sent to HTTPS (/health stays, for probes on the machine or the pod).
+    server {{
+        listen {host}:{settings.proxy_port};
+
+        location = /health {{
+            default_type application/json;
+            return 200 '{{"status": "ok"}}';
+        }}
+
+        location / {{
+            return 301 https://$host{port}$request_uri;
+        }}
+    }}
+
 """
 
 
@@ -159,9 +209,9 @@ http {{
         ""      "";
     }}
 
-    # Public: users' channels.
+{_redirect_server(settings, upstreams.listen(settings.proxy_host))}    # Public: users' channels.
     server {{
-        listen {upstreams.listen(settings.proxy_host)}:{settings.proxy_port};
+{_public_listen(settings, upstreams.listen(settings.proxy_host))}
 
         location = /health {{
             default_type application/json;
@@ -227,3 +277,49 @@ def write_config(settings: Settings, run_dir: Path, log_dir: Path, upstreams: Up
 
 def nginx_command(nginx: Path, config: Path) -> List[str]:
     return [str(nginx), "-c", str(config), "-p", str(config.parent), "-e", str(config.parent / "startup-error.log")]
+
+
+def tls_problems(settings: Settings) -> List[str]:
+    """What is wrong with the certificate and key files, said before nginx starts (none without TLS)."""
+    if not settings.tls:
+        return []
+    problems = []
+    for variable, setting, marker in (("OKPAY_TLS_CERT_FILE", settings.tls_cert_file, "-----BEGIN CERTIFICATE-----"),
+                                      ("OKPAY_TLS_KEY_FILE", settings.tls_key_file, "PRIVATE KEY-----")):
+        path = settings.resolve(setting)
+        try:
+            text = path.read_text(encoding="ascii", errors="replace")
+        except FileNotFoundError:
+            problems.append(f"{variable}: {path} does not exist")
+            continue
+        except OSError as error:
+            problems.append(f"{variable}: {path} cannot be read ({error.strerror or error})")
+            continue
+        if marker not in text:
+            problems.append(f"{variable}: {path} holds no PEM {'certificate' if 'CERT' in variable else 'private key'}")
+    return problems
+
+
+def check_config(nginx: Path, config: Path) -> None:
+    """`nginx -t` on `config` (it loads the certificate and key: a key that does not match shows here)."""
+    result = subprocess.run([str(nginx), "-t", "-q", "-c", str(config), "-p", str(config.parent),
+                             "-e", str(config.parent / "startup-error.log")], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"nginx refuses its configuration {config}: {result.stderr.strip()}")
+
+
+def plain_http_warning(settings: Settings) -> str | None:
+    """What to tell an operator who runs WeChat or Telegram in production without TLS at nginx.
+
+    A warning, not a refusal: TLS is often terminated in front (a cloud load
+    balancer, the Kubernetes Ingress), and nginx cannot tell.
+    """
+    if settings.environment != "production" or not (settings.wechat_token or settings.telegram_token):
+        return None
+    if settings.replicated and settings.tls:
+        return None
+    where = (f"nginx's public listener {settings.public_url}" if settings.replicated
+             else f"Rasa on {settings.rasa_url}")
+    return (f"WeChat and Telegram deliver webhooks over HTTPS only, and {where} is plain HTTP: set "
+            "OKPAY_TLS_CERT_FILE and OKPAY_TLS_KEY_FILE (replicated layout), or terminate TLS in front of it "
+            "(docs/deployment.md, TLS)")

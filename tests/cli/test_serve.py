@@ -32,3 +32,11 @@ def test_development_gets_a_widget_secret_kept_across_restarts_and_production_no
     assert with_widget_secret(production).widget_jwt_secret == ""
 
 
+
+
+def test_unset_optional_settings_stay_unset_in_the_children(tmp_path):
+    """Not the text "None", which a child would read as a file named None."""
+    assert "OKPAY_TLS_CERT_FILE" not in child_environment(Settings(), token="t")
+    with_tls = child_environment(Settings(tls_cert_file=Path("var/c.pem"), tls_key_file=tmp_path / "k.pem"), token="t")
+    assert with_tls["OKPAY_TLS_CERT_FILE"] == str(PROJECT_ROOT / "var/c.pem")
+    assert with_tls["OKPAY_TLS_KEY_FILE"] == str(tmp_path / "k.pem")

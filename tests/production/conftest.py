@@ -100,7 +100,9 @@ def replicated(tmp_path_factory, pg_url, private_redis):
         tracker_db=home / "unused.db", log_dir=home / "log", lock_lifetime_s=10,
         service_hours="00:00-23:59", lock_key_prefix="okpaytest" + uuid.uuid4().hex[:8],
     ), rasa_replicas=2, action_replicas=2))
-    with running_stack(settings, model) as stack:
+    # Its tests kill processes and restart them themselves (tests/production/test_supervision.py: supervisord's
+    # restarts, on a stack of its own).
+    with running_stack(settings, model, restart_crashed=False) as stack:
         yield stack
 
 

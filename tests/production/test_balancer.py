@@ -60,9 +60,13 @@ def test_the_internal_api_takes_a_signed_header_and_no_url_token(replicated):
 
 def test_the_api_secret_is_in_no_command_line_and_no_access_log(replicated):
     requests.get(f"{replicated.rasa_url}/conversations/someone/tracker", headers=replicated.api_headers(), timeout=10)
-    for name, process in replicated.processes.items():
-        command_line = Path(f"/proc/{process.pid}/cmdline").read_bytes().decode("utf-8", "replace")
+    for name, pid in {**replicated.pids(), "supervisord": replicated.supervisord.pid}.items():
+        command_line = Path(f"/proc/{pid}/cmdline").read_bytes().decode("utf-8", "replace")
         assert replicated.token not in command_line, name
+    # supervisord hands the secrets to its children through its own environment, not its file.
+    supervisor_config = replicated.settings.resolve(replicated.settings.log_dir).parent / "supervisor/supervisord.conf"
+    assert replicated.token not in supervisor_config.read_text(encoding="utf-8")
+    assert supervisor_config.stat().st_mode & 0o777 == 0o600
     log_dir = replicated.settings.resolve(replicated.settings.log_dir)
     access_log = (log_dir / "nginx-access.log").read_text(encoding="utf-8")
     assert "/conversations/someone/tracker" in access_log  # the request was logged …

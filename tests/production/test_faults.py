@@ -38,12 +38,10 @@ def wait_until_balanced(url: str, timeout_s: float = 30) -> None:
 
 def test_action_servers_killed_in_the_middle_of_a_guide(replicated, user, domain):
     assert step_number(user.texts("付款失败了")) == 1
-    replicated.processes["actions-1"].kill()
-    replicated.processes["actions-1"].wait()
+    replicated.kill("actions-1")
     # One replica left: the balancer skips the dead one, the guide goes on.
     assert step_number(user.texts("没解决")) == 2
-    replicated.processes["actions-2"].kill()
-    replicated.processes["actions-2"].wait()
+    replicated.kill("actions-2")
     # None left: a polite "try again shortly", nothing else, and the step is not lost.
     assert user.texts("没解决") == [response_text(domain, "utter_try_again_shortly")]
     replicated.restart("actions-1")
@@ -75,7 +73,7 @@ def test_a_rasa_replica_killed_under_load_loses_no_message(replicated, tracker_d
     deadline = time.monotonic() + 60
     while len(webhook_lines(replicated)) < answered_before + 12 and time.monotonic() < deadline:
         time.sleep(0.05)
-    replicated.processes["rasa-1"].kill()  # SIGKILL: no goodbye, its locks stay in Redis until they expire
+    replicated.kill("rasa-1")  # SIGKILL: no goodbye, its locks stay in Redis until they expire
     runner.join(300)
     result = outcome["result"]
     try:
@@ -88,7 +86,6 @@ def test_a_rasa_replica_killed_under_load_loses_no_message(replicated, tracker_d
         # … and, like every other, was stored once, in order, in a turn of its own.
         assert tracker_problems(tracker_db, result) == []
     finally:
-        replicated.processes["rasa-1"].wait()
         replicated.restart("rasa-1")
 
 
