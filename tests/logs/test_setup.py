@@ -22,6 +22,9 @@ class Terminal(io.StringIO):
 def saved_logging():
     """The process's logging as pytest set it, put back after the test (configure_logging changes globals)."""
     root = logging.getLogger()
+    # An earlier test of the session may have left warnings captured (bot.cli.serve's main configures logging):
+    # then configure_logging's captureWarnings(True) would change nothing under pytest's own warning recorder.
+    logging.captureWarnings(False)
     saved = (list(root.handlers), root.level, logging.lastResort,
              {name: list(config["handlers"]) for name, config in LOGGING_CONFIG_DEFAULTS["loggers"].items()})
     yield
