@@ -186,3 +186,33 @@ def test_main_says_which_settings_production_refuses(monkeypatch, capsys):
     finally:
         reset_settings_cache()
     assert "OKPAY_RASA_TOKEN must be set to a real secret" in capsys.readouterr().err
+
+
+def _runtime_files_the_code_reads() -> set:
+    """Top-level files the servers read through PROJECT_ROOT (`PROJECT_ROOT / "logging.yml"` …), found in bot/.
+
+    Tests' and evaluation's data (tests/, results/, var/) are not the image's."""
+    import re
+
+    from bot.settings import PROJECT_ROOT
+
+    pattern = re.compile(r'PROJECT_ROOT / "([^"/]+)"')
+    names = set()
+    for source in (PROJECT_ROOT / "bot").rglob("*.py"):
+        names.update(pattern.findall(source.read_text(encoding="utf-8")))
+    return {name for name in names if "." in name and name.split(".")[0] not in ("tests", "results", "var")}
+
+
+def test_every_file_the_servers_read_at_the_top_of_the_project_is_copied_into_the_image():
+    from bot.settings import PROJECT_ROOT
+
+    wanted = _runtime_files_the_code_reads()
+    assert {"logging.yml", "credentials.yml", "endpoints.production.yml", "domain.yml"} <= wanted
+    copied = set()
+    for line in (PROJECT_ROOT / "deploy" / "Containerfile").read_text(encoding="utf-8").splitlines():
+        if line.startswith("COPY ") and "--from" not in line:
+            copied.update(line.split()[1:-1])
+    allowed = {line[1:] for line in (PROJECT_ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+               if line.startswith("!")}
+    assert wanted - copied == set(), "add them to deploy/Containerfile's COPY"
+    assert wanted - allowed == set(), "allow them in .dockerignore"
