@@ -1,6 +1,7 @@
 """Shared fixtures: tracker and dispatcher factories, the domain's responses."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -175,3 +176,28 @@ def support_db(tmp_path):
     database = Database(url)
     yield database
     database.dispose()
+
+
+@pytest.fixture(autouse=True)
+def saved_logging():
+    """The process's logging as pytest set it, put back after every test.
+
+    `bot.logs.setup.configure_logging` (called by every process's main, which some tests run in-process) makes
+    our guarded handler the root's only one: left in place, it would take pytest's capture handlers away from
+    the tests after it and rewrite their records."""
+    from sanic.log import LOGGING_CONFIG_DEFAULTS
+
+    root = logging.getLogger()
+    # An earlier test may have left warnings captured: configure_logging's captureWarnings(True) would then
+    # change nothing under pytest's own warning recorder.
+    logging.captureWarnings(False)
+    saved = (list(root.handlers), root.level, logging.lastResort,
+             {name: list(config["handlers"]) for name, config in LOGGING_CONFIG_DEFAULTS["loggers"].items()})
+    yield
+    handlers, level, last_resort, sanic_handlers = saved
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    logging.lastResort = last_resort
+    logging.captureWarnings(False)
+    for name, names in sanic_handlers.items():
+        LOGGING_CONFIG_DEFAULTS["loggers"][name]["handlers"] = names

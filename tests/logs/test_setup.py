@@ -18,25 +18,6 @@ class Terminal(io.StringIO):
         return True
 
 
-@pytest.fixture
-def saved_logging():
-    """The process's logging as pytest set it, put back after the test (configure_logging changes globals)."""
-    root = logging.getLogger()
-    # An earlier test of the session may have left warnings captured (bot.cli.serve's main configures logging):
-    # then configure_logging's captureWarnings(True) would change nothing under pytest's own warning recorder.
-    logging.captureWarnings(False)
-    saved = (list(root.handlers), root.level, logging.lastResort,
-             {name: list(config["handlers"]) for name, config in LOGGING_CONFIG_DEFAULTS["loggers"].items()})
-    yield
-    handlers, level, last_resort, sanic_handlers = saved
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    logging.lastResort = last_resort
-    logging.captureWarnings(False)
-    for name, names in sanic_handlers.items():
-        LOGGING_CONFIG_DEFAULTS["loggers"][name]["handlers"] = names
-
-
 def test_json_unless_text_is_chosen_or_a_person_reads_a_terminal_outside_production():
     assert chosen_format(Settings(), io.StringIO()) == JSON
     assert chosen_format(Settings(), Terminal()) == TEXT
