@@ -4,9 +4,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import socket
 import subprocess
-import threading
 import time
 
 import pytest
@@ -14,6 +12,7 @@ import requests
 
 from bot.deploy.nginx import find_nginx, write_config
 from bot.settings import Settings
+from tests.deploy.replicas import Replica
 from tests.servers import replicated_ports
 
 SETTINGS = Settings(deployment="replicated", database_url="postgresql://postgres@127.0.0.1/okpay",
@@ -68,33 +67,6 @@ def test_the_webhooks_carry_a_request_id_that_a_resend_keeps(config):
         assert "non_idempotent" in webhooks, location
 
 
-class Replica(threading.Thread):
-    """A stand-in Rasa replica on `port`: records each request's X-Request-Id; `dies` closes without answering."""
-
-    def __init__(self, port: int, dies: bool):
-        super().__init__(daemon=True)
-        self.port, self.dies, self.seen = port, dies, []
-        self.sock = socket.create_server(("127.0.0.1", port))
-
-    def run(self) -> None:
-        while True:
-            try:
-                connection, _ = self.sock.accept()
-            except OSError:
-                return
-            with connection:
-                head = b""
-                while b"\r\n\r\n" not in head:
-                    chunk = connection.recv(4096)
-                    if not chunk:
-                        break
-                    head += chunk
-                found = re.search(rb"(?i)x-request-id: (\S+)", head)
-                self.seen.append(found.group(1).decode() if found else None)
-                if not self.dies:
-                    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n[]")
-
-
 def test_a_message_resent_to_another_replica_keeps_its_request_id(tmp_path):
     """What lets the second replica tell a re-sent message from a new one (bot/runtime/message_guard.py)."""
     nginx = find_nginx(SETTINGS)
@@ -103,7 +75,7 @@ def test_a_message_resent_to_another_replica_keeps_its_request_id(tmp_path):
     settings = Settings(**replicated_ports(dict(
         deployment="replicated", database_url="postgresql://postgres@127.0.0.1/okpay",
         redis_url="redis://127.0.0.1:6379/0"), rasa_replicas=2, action_replicas=1))
-    dying, living = (Replica(port, dies) for port, dies in zip(settings.rasa_replica_ports, (True, False), strict=True))
+    dying, living = (Replica(port, dies=dies) for port, dies in zip(settings.rasa_replica_ports, (True, False), strict=True))
     dying.start()
     living.start()
     (tmp_path / "log").mkdir()
@@ -120,10 +92,10 @@ def test_a_message_resent_to_another_replica_keeps_its_request_id(tmp_path):
         for attempt in range(4):
             response = requests.post(url, json={"sender": "u1", "message": f"m{attempt}"}, timeout=10)
             assert response.status_code == 200
-            if dying.seen:
+            if dying.request_ids:
                 break
-        assert dying.seen, "the balancer never tried the dying replica"
-        assert dying.seen[0] and dying.seen[0] in living.seen
+        assert dying.request_ids, "the balancer never tried the dying replica"
+        assert dying.request_ids[0] and dying.request_ids[0] in living.request_ids
     finally:
         server.terminate()
         server.wait(10)
@@ -163,9 +135,9 @@ def test_the_public_listener_never_forwards_metrics_the_internal_one_does(tmp_pa
             time.sleep(0.05)
         for path in ("/metrics", "/metrics/", "/Metrics", "//metrics", "/webhooks/../metrics", "/metrics?x=1"):
             assert requests.get(f"{public}{path}", timeout=5, allow_redirects=False).status_code in (301, 308, 404), path
-        assert rasa.seen == [] and actions.seen == []
+        assert rasa.heads == [] and actions.heads == []
         internal = requests.get(f"http://{settings.rasa_host}:{settings.rasa_port}/metrics", timeout=5)
-        assert internal.status_code == 200 and len(rasa.seen) == 1
+        assert internal.status_code == 200 and len(rasa.heads) == 1
     finally:
         server.terminate()
         server.wait(10)

@@ -9,10 +9,9 @@ import re
 import socket
 import ssl
 import subprocess
-import threading
 import time
 from pathlib import Path
-from typing import Iterator, List, Tuple
+from typing import Iterator, Tuple
 
 import pytest
 import requests
@@ -24,6 +23,7 @@ from cryptography.x509.oid import NameOID
 from bot.deploy.nginx import check_config, find_nginx, plain_http_warning, tls_problems, write_config
 from bot.deploy.processes import plan
 from bot.settings import Settings
+from tests.deploy.replicas import Replica
 from tests.servers import free_port, replicated_ports
 
 YEAR_S = 365 * 24 * 3600
@@ -57,31 +57,6 @@ def tls_settings(cert_file: Path, key_file: Path, **values) -> Settings:
         deployment="replicated", database_url="postgresql://postgres@127.0.0.1/okpay",
         redis_url="redis://127.0.0.1:6379/0", tls_cert_file=cert_file, tls_key_file=key_file,
         https_port=free_port(), **values), rasa_replicas=1, action_replicas=1))
-
-
-class Replica(threading.Thread):
-    """A stand-in Rasa replica: answers 200 to everything and records each request's line and headers."""
-
-    def __init__(self, port: int):
-        super().__init__(daemon=True)
-        self.seen: List[str] = []
-        self.sock = socket.create_server(("127.0.0.1", port))
-
-    def run(self) -> None:
-        while True:
-            try:
-                connection, _ = self.sock.accept()
-            except OSError:
-                return
-            with connection:
-                head = b""
-                while b"\r\n\r\n" not in head:
-                    chunk = connection.recv(4096)
-                    if not chunk:
-                        break
-                    head += chunk
-                self.seen.append(head.decode("latin-1"))
-                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n[]")
 
 
 @pytest.fixture(scope="module")
@@ -127,18 +102,18 @@ def test_the_public_routes_answer_over_https_with_hsts(balancer, certificate):
     assert settings.public_url == f"https://127.0.0.1:{settings.https_port}"
     health = requests.get(f"{settings.public_url}/health", verify=str(certificate[0]), timeout=10)
     assert health.status_code == 200 and hsts_max_age(health) >= YEAR_S
-    before = len(replica.seen)
+    before = len(replica.heads)
     webhook = requests.post(f"{settings.public_url}/webhooks/telegram/webhook", json={}, verify=str(certificate[0]),
                             timeout=10)
     assert webhook.status_code == 200 and hsts_max_age(webhook) >= YEAR_S
-    forwarded = replica.seen[before]
+    forwarded = replica.heads[before]
     assert forwarded.startswith("POST /webhooks/telegram/webhook ") and "X-Forwarded-Proto: https" in forwarded
 
 
 def test_plain_http_is_sent_to_https_except_health(balancer):
     settings, replica = balancer
     plain = f"http://{settings.proxy_host}:{settings.proxy_port}"
-    before = len(replica.seen)
+    before = len(replica.heads)
     for method in ("GET", "POST"):
         response = requests.request(method, f"{plain}/webhooks/wechat/webhook?signature=s&nonce=n",
                                     allow_redirects=False, timeout=10)
@@ -146,7 +121,7 @@ def test_plain_http_is_sent_to_https_except_health(balancer):
         assert response.headers["Location"] == (f"https://127.0.0.1:{settings.https_port}"
                                                 "/webhooks/wechat/webhook?signature=s&nonce=n")
     assert requests.get(f"{plain}/socket.io/?EIO=4", allow_redirects=False, timeout=10).status_code == 301
-    assert len(replica.seen) == before  # nothing reached Rasa over plain HTTP
+    assert len(replica.heads) == before  # nothing reached Rasa over plain HTTP
     health = requests.get(f"{plain}/health", allow_redirects=False, timeout=10)
     assert health.status_code == 200 and health.json() == {"status": "ok"}
     assert "Strict-Transport-Security" not in health.headers  # HSTS over plain HTTP means nothing to browsers
@@ -154,12 +129,12 @@ def test_plain_http_is_sent_to_https_except_health(balancer):
 
 def test_private_routes_stay_private_over_https(balancer, certificate):
     settings, replica = balancer
-    before = len(replica.seen)
+    before = len(replica.heads)
     for path in PRIVATE_PATHS:
         for method in ("GET", "POST"):
             response = requests.request(method, settings.public_url + path, verify=str(certificate[0]), timeout=10)
             assert response.status_code == 404, (method, path)
-    assert len(replica.seen) == before
+    assert len(replica.heads) == before
 
 
 def handshake(port: int, version: ssl.TLSVersion) -> str:

@@ -40,7 +40,9 @@ def deployment():
 
 @pytest.fixture
 def widget_user(deployment):
-    user = WidgetUser(deployment.public_url, deployment.widget_secret, f"journey-{uuid.uuid4().hex[:8]}")
+    # The script names the user, to look for the id in the containers' logs afterwards (compose_checks.py).
+    subject = os.environ.get("OKPAY_JOURNEY_USER") or f"journey-{uuid.uuid4().hex[:8]}"
+    user = WidgetUser(deployment.public_url, deployment.widget_secret, subject)
     yield user
     user.close()
 
