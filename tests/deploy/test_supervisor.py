@@ -130,8 +130,10 @@ def test_a_crash_is_restarted_and_a_crash_loop_is_backed_off_to_fatal_while_the_
     with supervised(tmp_path, [steady, failing], dict(os.environ), Settings(restart_retries=3)) as control:
         first = wait_for(lambda: control.info("steady")["statename"] == "RUNNING" and control.info("steady")["pid"])
         os.kill(first, 9)
-        # Restarted (it had been up longer than startsecs: a crash, not a failed start).
-        second = wait_for(lambda: control.info("steady")["statename"] == "RUNNING" and control.info("steady")["pid"])
+        # Restarted (it had been up longer than startsecs: a crash, not a failed start). Until supervisord has
+        # noticed the death it still reports the old pid as running: wait for another one.
+        second = wait_for(lambda: control.info("steady")["statename"] == "RUNNING"
+                          and control.info("steady")["pid"] not in (0, first) and control.info("steady")["pid"])
         assert second != first
         wait_for(lambda: control.info("failing")["statename"] == "FATAL")
         assert (tmp_path / "log" / "failing.log").read_text().count("no luck") == 4  # the start and 3 retries
