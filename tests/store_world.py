@@ -52,6 +52,16 @@ def deployment_settings(kind: str, tmp_path: Path) -> Iterator[Settings]:
         server.stop()
 
 
+def rows(url: str, query: str, **params: Any) -> List[tuple]:
+    """The rows of one SQL `query` on the database at `url`, read raw (as a check of what is stored)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(query), params)]
+    finally:
+        engine.dispose()
+
+
 def tracker_store(settings: Settings) -> CachedSQLTrackerStore:
     """The tracker store Rasa would use with these settings, with the event broker of endpoints*.yml."""
     broker = StreamBroker(settings.event_stream_url)

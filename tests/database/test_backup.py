@@ -18,7 +18,7 @@ from bot.database.database import Database
 from bot.settings import reset_settings_cache
 from tests.console.conftest import run as run_console
 from tests.console.conftest import sign_in
-from tests.store_world import DOMAIN, deployment_settings, open_tickets, say
+from tests.store_world import DOMAIN, deployment_settings, open_tickets, rows, say
 from tests.ticket_factories import make_agent
 
 USERS = ("wechat:o-backup-1", "telegram:4242", "widget:u:u-77")
@@ -62,10 +62,8 @@ def console_view(settings) -> dict:
             page["ticket"].pop("waiting_seconds", None)
             seen["tickets"][number] = page
 
-    engine = create_engine(settings.ticket_database_url)
-    with engine.connect() as connection:  # which pages to open; what they show comes from the console
-        numbers = sorted(row[0] for row in connection.execute(text("SELECT number FROM tickets")))
-    engine.dispose()
+    # Which pages to open; what they show comes from the console.
+    numbers = sorted(number for (number,) in rows(settings.ticket_database_url, "SELECT number FROM tickets"))
 
     database = Database(settings.ticket_database_url)
     try:
@@ -128,11 +126,7 @@ def test_restore_refuses_stores_that_hold_something_unless_forced(world, tmp_pat
 
 
 def conversations_with(settings) -> list:
-    engine = create_engine(settings.conversations_url)
-    with engine.connect() as connection:
-        found = [row[0] for row in connection.execute(text("SELECT DISTINCT sender_id FROM events"))]
-    engine.dispose()
-    return found
+    return [sender for (sender,) in rows(settings.conversations_url, "SELECT DISTINCT sender_id FROM events")]
 
 
 def test_a_dump_goes_into_a_new_directory(world, tmp_path):

@@ -5,14 +5,13 @@ import json
 
 import pytest
 import redis
-from sqlalchemy import create_engine, text
 
 from bot.database.database import Database
 from bot.privacy import retention
 from bot.settings import reset_settings_cache
 from bot.tickets.erasure import ERASED_PREFIX
 from bot.tickets.models import CANCELLED, RESOLVED, Rating, Ticket
-from tests.store_world import anonymous_counts, days_ago, deployment_settings, open_tickets, say
+from tests.store_world import anonymous_counts, days_ago, deployment_settings, open_tickets, rows, say
 
 OLD, RECENT = "wechat:old-user", "widget:u:recent-user"
 OLD_PHONE, OLD_WORDS = "13811112222", "半年前的提现问题"
@@ -49,21 +48,14 @@ def world(database_url):
 
 
 def events_of(settings, sender: str) -> list:
-    engine = create_engine(settings.conversations_url)
-    with engine.connect() as connection:
-        rows = connection.execute(text("SELECT data FROM events WHERE sender_id = :s"), {"s": sender}).all()
-    engine.dispose()
-    return [json.loads(data) for (data,) in rows]
+    found = rows(settings.conversations_url, "SELECT data FROM events WHERE sender_id = :s", s=sender)
+    return [json.loads(data) for (data,) in found]
 
 
 def stream_senders(settings) -> list:
     url = settings.event_stream_url
     if url.startswith("sqlite"):
-        engine = create_engine(url)
-        with engine.connect() as connection:
-            senders = [row[0] for row in connection.execute(text("SELECT sender_id FROM okpay_event_stream"))]
-        engine.dispose()
-        return senders
+        return [sender for (sender,) in rows(url, "SELECT sender_id FROM okpay_event_stream")]
     client = redis.Redis.from_url(url)
     senders = [json.loads(fields[b"body"])["sender_id"] for _, fields in client.xrange("okpay:events")]
     client.close()
@@ -81,11 +73,8 @@ def tickets(settings) -> list:
 
 
 def review_conversations(settings) -> list:
-    engine = create_engine(settings.ticket_database_url)
-    with engine.connect() as connection:
-        found = [row[0] for row in connection.execute(text("SELECT conversation_id FROM review_items"))]
-    engine.dispose()
-    return found
+    return [conversation for (conversation,) in rows(settings.ticket_database_url,
+                                                     "SELECT conversation_id FROM review_items")]
 
 
 def test_what_is_older_than_the_limit_goes_in_batches_and_the_rest_stays(world):
