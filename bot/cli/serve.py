@@ -28,6 +28,7 @@ from typing import Any, Dict, Iterator, List, Tuple
 import requests
 
 from bot.conversations.events_table import prepare_events_table
+from bot.database.database import create_database_if_missing
 from bot.database.migrate import upgrade
 from bot.deploy.endpoints import deployment_problems, store_environment
 from bot.deploy.nginx import check_config, find_nginx, plain_http_warning, tls_problems, write_config
@@ -35,6 +36,7 @@ from bot.deploy.processes import ProcessSpec, plan
 from bot.deploy.supervisor import ALIVE_STATES, Supervisor, supervisord_command
 from bot.deploy.supervisor import write_config as write_supervisor_config
 from bot.model_files import model_path as current_model_path
+from bot.secret_files import kept_secret
 from bot.settings import PROJECT_ROOT, Settings, get_settings
 
 QUIET_ENV = {
@@ -159,12 +161,8 @@ def with_widget_secret(settings: Settings) -> Settings:
     """
     if settings.widget_jwt_secret or settings.environment == "production":
         return settings
-    path = settings.resolve(settings.tracker_db).parent / "widget_secret"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(32), encoding="utf-8")
-    return settings.copy(update={"widget_jwt_secret": path.read_text(encoding="utf-8").strip()})
+    secret = kept_secret(settings.resolve(settings.tracker_db).parent / "widget_secret")
+    return settings.copy(update={"widget_jwt_secret": secret})
 
 
 def answers(url: str) -> bool:
@@ -249,25 +247,6 @@ def prepare_stores(settings: Settings) -> None:
         create_database_if_missing(settings.tracker_url)
     upgrade(settings.ticket_database_url)
     prepare_events_table(settings.conversations_url)
-
-
-def create_database_if_missing(url: str) -> None:
-    """Creates the PostgreSQL database of `url` when the server does not have it yet."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    target = make_url(url)
-    if not target.drivername.startswith("postgresql") or not target.database:
-        return
-    engine = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
-                                        {"name": target.database}).first()
-            if not exists:
-                connection.execute(text(f'CREATE DATABASE "{target.database}"'))
-    finally:
-        engine.dispose()
 
 
 def _processes_for(settings: Settings, model: Path) -> List[ProcessSpec]:

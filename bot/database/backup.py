@@ -42,6 +42,8 @@ from typing import Any, Dict, List
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
+from bot.database.database import create_database_if_missing
+from bot.database.sqlite import sqlite_file, sqlite_missing
 from bot.settings import Settings, get_settings
 
 FORMAT = "okpay-backup"
@@ -65,12 +67,13 @@ class Store:
     tables: tuple
 
     @property
-    def sqlite(self) -> bool:
-        return self.url.startswith("sqlite:")
+    def path(self) -> Path | None:
+        """The SQLite file (None: a PostgreSQL store)."""
+        return sqlite_file(self.url)
 
     @property
-    def path(self) -> Path:
-        return Path(self.url.split("///", 1)[1])
+    def sqlite(self) -> bool:
+        return self.path is not None
 
 
 def stores_of(settings: Settings) -> List[Store]:
@@ -111,8 +114,6 @@ def _pg_dump(store: Store, target: Path) -> None:
 def _pg_restore(store: Store, source: Path) -> None:
     """Restores a custom-format dump in one transaction, dropping the dumped tables first if they exist (empty
     ones made by a migration or a start, or, with --force, the ones being replaced)."""
-    from bot.cli.serve import create_database_if_missing
-
     create_database_if_missing(store.url)
     arguments, env = _pg_arguments(store.url)
     _run(["pg_restore", "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error", "--clean",
@@ -141,9 +142,7 @@ def rows_held(store: Store) -> int:
     if store.sqlite and not store.path.exists():
         return 0
     if not store.sqlite:
-        from bot.cli.serve import create_database_if_missing
-
-        create_database_if_missing(store.url)
+            create_database_if_missing(store.url)
     engine = create_engine(store.url, future=True)
     try:
         present = set(inspect(engine).get_table_names())
@@ -156,7 +155,7 @@ def rows_held(store: Store) -> int:
 
 def ticket_revision(url: str) -> str | None:
     """The ticket store's Alembic revision, or None when it has none."""
-    if url.startswith("sqlite:") and not Path(url.split("///", 1)[1]).exists():
+    if sqlite_missing(url):
         return None
     engine = create_engine(url, future=True)
     try:

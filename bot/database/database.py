@@ -14,8 +14,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence, TypeVar
 
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -42,6 +42,22 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_database_if_missing(url: str) -> None:
+    """Creates the PostgreSQL database of `url` when the server does not have it yet."""
+    target = make_url(url)
+    if not target.drivername.startswith("postgresql") or not target.database:
+        return
+    engine = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                        {"name": target.database}).first()
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        engine.dispose()
 
 
 def make_engine(url: str) -> Engine:

@@ -7,9 +7,24 @@ checkout), so they may move between threads.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a `sqlite:///…` URL; None for another database or an in-memory one."""
+    if not url.startswith("sqlite:///"):
+        return None
+    path = url.split("///", 1)[1]
+    return Path(path) if path and path != ":memory:" else None
+
+
+def sqlite_missing(url: str) -> bool:
+    """A SQLite URL whose file does not exist (nothing stored there yet: nothing to remove, nothing to read)."""
+    path = sqlite_file(url)
+    return path is not None and not path.exists()
 
 
 def kept_sqlite_engine(url: Any, synchronous: str, **options: Any) -> sa.engine.Engine:

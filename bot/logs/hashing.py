@@ -13,11 +13,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
 
+from bot.secret_files import kept_secret
 from bot.settings import get_settings
 
 #: Hex characters kept: 64 bits, plenty to tell conversations apart in logs.
@@ -32,26 +32,6 @@ def key_file() -> Path:
     return settings.resolve(settings.tracker_db).parent / KEY_FILE
 
 
-def _kept_key(path: Path) -> str:
-    """The key in `path`, made there first when missing (atomically: processes starting together agree)."""
-    try:
-        return path.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(secrets.token_urlsafe(32))
-    try:
-        os.link(draft, path)  # fails when another process made it first: then its key is the key
-    except FileExistsError:
-        pass
-    finally:
-        draft.unlink()
-    return path.read_text(encoding="utf-8").strip()
-
-
 @lru_cache(maxsize=1)
 def hash_key() -> bytes:
     """The key of the hash: the setting, else the install's kept key, else (var/ not writable) one per process."""
@@ -59,7 +39,7 @@ def hash_key() -> bytes:
     if configured:
         return configured.encode("utf-8")
     try:
-        return _kept_key(key_file()).encode("utf-8")
+        return kept_secret(key_file()).encode("utf-8")
     except OSError as error:
         logger.warning("no OKPAY_LOG_HASH_KEY and %s cannot be kept (%s): conversation hashes in this "
                        "process's logs match no other process's", key_file(), type(error).__name__)

@@ -37,6 +37,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, AsyncIterator, Dict, List, Sequence
 
 from bot.channels.common import valid_user_id
+from bot.database.sqlite import sqlite_missing
 from bot.privacy import stores
 from bot.settings import Settings, get_settings
 from bot.tickets.erasure import Erased, conversation_tickets, erase_tickets, pseudonym
@@ -125,7 +126,7 @@ async def conversation_lock(settings: Settings, conversation: str) -> AsyncItera
 def _forget_tickets(settings: Settings, conversation: str, forgotten: Forgotten) -> None:
     from bot.database.database import Database
 
-    if stores.sqlite_missing(settings.ticket_database_url):
+    if sqlite_missing(settings.ticket_database_url):
         return
     database = Database(settings.ticket_database_url)
     try:

@@ -31,11 +31,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Dict, List
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from bot.conversations.events_table import events
 from bot.database.database import Database
 from bot.database.schema import utcnow
+from bot.database.sqlite import sqlite_missing
 from bot.insights.review_items import ReviewItem
 from bot.privacy import stores
 from bot.settings import Settings, get_settings
@@ -65,38 +66,17 @@ class Retained:
 
 def remove_old_events(settings: Settings, before: datetime, batch: int = BATCH, dry_run: bool = False) -> int:
     """Deletes the tracker store's events older than `before`, `batch` rows per transaction; how many."""
-    if stores.sqlite_missing(settings.conversations_url):
+    if sqlite_missing(settings.conversations_url):
         return 0
     old = events.c.timestamp < before.timestamp()
     engine = stores.tracker_engine(settings)
-    removed = 0
     try:
         if dry_run:
             with engine.connect() as connection:
                 return connection.execute(select(func.count()).select_from(events).where(old)).scalar() or 0
-        while True:
-            with engine.begin() as connection:
-                ids = list(connection.execute(select(events.c.id).where(old).order_by(events.c.id).limit(batch))
-                           .scalars())
-                if ids:
-                    removed += connection.execute(delete(events).where(events.c.id.in_(ids))).rowcount
-            if len(ids) < batch:
-                return removed
+        return stores.delete_in_batches(engine.begin, events, old, batch)
     finally:
         engine.dispose()
-
-
-def remove_old_stream_entries(settings: Settings, before: datetime) -> int:
-    url = settings.event_stream_url
-    if not url or stores.sqlite_missing(url):
-        return 0
-    from bot.stream.backends import open_stream
-
-    stream = open_stream(url)
-    try:
-        return stream.remove_before(before.timestamp())
-    finally:
-        stream.close()
 
 
 def _closed_before(before: datetime) -> Any:
@@ -126,15 +106,8 @@ def erase_old_tickets(database: Database, before: datetime, batch: int = TICKET_
                 erased.add(erase_tickets(session, group, pseudonym()))
         if len(tickets) < batch:
             break
-    while True:
-        with database.session() as session:
-            ids = list(session.execute(select(ReviewItem.id).where(ReviewItem.message_at < before)
-                                       .order_by(ReviewItem.id).limit(BATCH)).scalars())
-            if ids:
-                reviews += session.execute(delete(ReviewItem).where(ReviewItem.id.in_(ids))
-                                           .execution_options(synchronize_session=False)).rowcount
-        if len(ids) < BATCH:
-            return erased, reviews
+    reviews = stores.delete_in_batches(database.session, ReviewItem.__table__, ReviewItem.message_at < before, BATCH)
+    return erased, reviews
 
 
 def run(settings: Settings, days: int | None = None, now: datetime | None = None, batch: int = BATCH,
@@ -147,8 +120,8 @@ def run(settings: Settings, days: int | None = None, now: datetime | None = None
     retained = Retained(days=days, before=before.isoformat(timespec="seconds"))
     retained.tracker_events = remove_old_events(settings, before, batch, dry_run)
     if not dry_run:
-        retained.stream_entries = remove_old_stream_entries(settings, before)
-    if not stores.sqlite_missing(settings.ticket_database_url):
+        retained.stream_entries = stores.remove_stream_entries_before(settings, before.timestamp())
+    if not sqlite_missing(settings.ticket_database_url):
         database = Database(settings.ticket_database_url)
         try:
             retained.tickets, retained.review_items = erase_old_tickets(database, before, dry_run=dry_run)

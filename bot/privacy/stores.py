@@ -16,14 +16,15 @@ and are rotated by the operator, not by these commands.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
-from pathlib import Path
-from typing import Any, Iterable, List
+from typing import Any, Callable, ContextManager, Iterable, Iterator, List
 
 from sqlalchemy import delete, select
 
 from bot.conversations.events_table import events
 from bot.database.database import Database, make_engine
+from bot.database.sqlite import sqlite_missing
 from bot.insights.review_items import ReviewItem
 from bot.settings import Settings
 from bot.stream.backends import open_stream
@@ -32,11 +33,6 @@ logger = logging.getLogger(__name__)
 
 #: The Redis key prefixes under which channels keep marks named by the conversation (bot/channels, bot/ratelimit).
 REDIS_PREFIXES = ("okpay:rate:", "okpay:seen:", "okpay:delivery:")
-
-
-def sqlite_missing(url: str) -> bool:
-    """A SQLite URL whose file does not exist (nothing stored there yet: nothing to remove, nothing to create)."""
-    return url.startswith("sqlite:///") and not Path(url.split("///", 1)[1]).exists()
 
 
 def tracker_engine(settings: Settings) -> Any:
@@ -82,16 +78,47 @@ def remove_events(settings: Settings, conversations: List[str]) -> int:
         engine.dispose()
 
 
-def remove_stream_entries(settings: Settings, conversations: List[str]) -> int:
-    """Deletes the conversations' entries of the event stream; how many."""
+@contextlib.contextmanager
+def _event_stream(settings: Settings) -> Iterator[Any]:
+    """The event stream, opened for one change; None when there is none or nothing was stored in it yet."""
     url = settings.event_stream_url
-    if not conversations or not url or sqlite_missing(url):
-        return 0
+    if not url or sqlite_missing(url):
+        yield None
+        return
     stream = open_stream(url)
     try:
-        return stream.remove_senders(conversations)
+        yield stream
     finally:
         stream.close()
+
+
+def remove_stream_entries(settings: Settings, conversations: List[str]) -> int:
+    """Deletes the conversations' entries of the event stream; how many."""
+    if not conversations:
+        return 0
+    with _event_stream(settings) as stream:
+        return stream.remove_senders(conversations) if stream is not None else 0
+
+
+def remove_stream_entries_before(settings: Settings, timestamp: float) -> int:
+    """Deletes the event stream's entries older than `timestamp` (retention); how many."""
+    with _event_stream(settings) as stream:
+        return stream.remove_before(timestamp) if stream is not None else 0
+
+
+def delete_in_batches(begin: Callable[[], ContextManager[Any]], table: Any, where: Any, batch: int) -> int:
+    """Deletes `table`'s rows matching `where`, `batch` rows (by id) per transaction of `begin()`; how many.
+
+    Short transactions, so the servers writing the same table never wait long (retention)."""
+    removed = 0
+    while True:
+        with begin() as connection:
+            ids = list(connection.execute(select(table.c.id).where(where).order_by(table.c.id).limit(batch))
+                       .scalars())
+            if ids:
+                removed += connection.execute(delete(table).where(table.c.id.in_(ids))).rowcount
+        if len(ids) < batch:
+            return removed
 
 
 def remove_review_items(session: Any, conversations: List[str]) -> int:

@@ -9,6 +9,7 @@ import threading
 
 from bot.logs import hashing
 from bot.logs.hashing import conversation_hash, reset_hash_key
+from bot.secret_files import kept_secret
 from bot.settings import reset_settings_cache
 from tests.logs.conftest import KEY
 
@@ -37,7 +38,7 @@ def test_without_a_setting_one_kept_key_serves_every_process_of_the_install(monk
     reset_hash_key()
     try:
         keys = []
-        threads = [threading.Thread(target=lambda: keys.append(hashing._kept_key(hashing.key_file())))
+        threads = [threading.Thread(target=lambda: keys.append(kept_secret(hashing.key_file())))
                    for _ in range(8)]
         for thread in threads:
             thread.start()
