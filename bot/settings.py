@@ -17,6 +17,14 @@ _PLACEHOLDER_TOKENS = {"", "changeme", "change-me", "secret", "token", "password
 #: Shortest secret production accepts (HMAC keys, shared secrets).
 MIN_SECRET_CHARS = 24
 EMBEDDED, REPLICATED = "embedded", "replicated"
+#: Settings whose values are secrets (tokens, keys): never in a ConfigMap (bot.deploy.kubernetes), masked wherever a
+#: log line shows them (bot.logs.guard).
+SECRET_SETTINGS = frozenset({
+    "rasa_token", "action_secret", "widget_jwt_secret", "wechat_token", "wechat_app_secret", "wechat_aes_key",
+    "telegram_token", "telegram_secret_token", "log_hash_key", "metrics_token",
+})
+#: Settings that are connection URLs, with the store's password in them: secrets too (logs mask their passwords).
+CONNECTION_SETTINGS = frozenset({"database_url", "tracker_database_url", "redis_url", "event_stream"})
 DEPLOYMENTS = (EMBEDDED, REPLICATED)
 
 

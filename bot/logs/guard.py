@@ -83,15 +83,13 @@ def _clean_url(match: re.Match[str]) -> str:
 
 def secret_settings() -> List[str]:
     """The values of the secret settings, to be replaced wherever they appear (the short ones are not secrets)."""
-    try:
-        from bot.settings import get_settings
+    from bot.settings import SECRET_SETTINGS, get_settings
 
+    try:
         settings = get_settings()
     except Exception:  # noqa: BLE001 - unusable settings: the process says so itself
         return []
-    names = ("rasa_token", "action_secret", "widget_jwt_secret", "wechat_token", "wechat_app_secret",
-             "wechat_aes_key", "telegram_token", "telegram_secret_token", "log_hash_key")
-    values = [str(getattr(settings, name, "") or "") for name in names]
+    values = [str(getattr(settings, name, "") or "") for name in SECRET_SETTINGS]
     return sorted({value for value in values if len(value) >= 8}, key=len, reverse=True)
 
 

@@ -111,6 +111,31 @@ def test_the_value_of_a_secret_setting_is_masked_wherever_it_appears(lines, monk
     assert "rasa-api-token" not in lines.raw()
 
 
+def test_every_secret_setting_s_value_is_one_the_guard_masks(monkeypatch):
+    """The guard's list is the settings' own (`bot.settings.SECRET_SETTINGS`): a secret added there is masked too."""
+    from bot.logs.guard import secret_settings
+    from bot.settings import SECRET_SETTINGS, reset_settings_cache
+
+    values = {name: f"{name}-value-0123456789abcdef" for name in SECRET_SETTINGS}
+    for name, value in values.items():
+        monkeypatch.setenv(f"OKPAY_{name.upper()}", value)
+    reset_settings_cache()
+    try:
+        assert set(secret_settings()) == set(values.values())
+        assert "metrics_token" in SECRET_SETTINGS
+    finally:
+        monkeypatch.undo()
+        reset_settings_cache()
+
+
+def test_every_setting_named_like_a_secret_is_listed_as_one():
+    from bot.settings import CONNECTION_SETTINGS, SECRET_SETTINGS, Settings
+
+    named = {name for name in Settings.__fields__ if name.endswith(("_token", "_secret", "_password", "_key"))}
+    assert named - SECRET_SETTINGS == set()
+    assert CONNECTION_SETTINGS <= set(Settings.__fields__) and SECRET_SETTINGS <= set(Settings.__fields__)
+
+
 def test_long_messages_and_tracebacks_are_capped_and_a_broken_record_still_logs(lines):
     lines.logger.info("x" * (MAX_EVENT_CHARS * 3))
     lines.logger.info("%d apples", "not a number")  # a bad format: the line is kept, not raised

@@ -18,16 +18,13 @@ from typing import Any, Dict, Iterable, List, Mapping
 import yaml
 
 from bot.deploy.endpoints import deployment_problems, store_environment
-from bot.settings import Settings
+from bot.settings import CONNECTION_SETTINGS, Settings
+from bot.settings import SECRET_SETTINGS as SECRET_TOKENS
 
 #: Ports of the image's roles (`python -m bot.deploy.container <role>`, listening on 0.0.0.0).
 RASA_PORT, ACTION_PORT, CONSOLE_PORT = 5005, 5055, 5080
 #: Settings whose values are secrets: only ever in the Secret.
-SECRET_SETTINGS = frozenset({
-    "rasa_token", "action_secret", "widget_jwt_secret", "database_url", "tracker_database_url", "redis_url",
-    "event_stream", "wechat_token", "wechat_app_secret", "wechat_aes_key", "telegram_token",
-    "telegram_secret_token", "log_hash_key", "metrics_token",
-})
+SECRET_SETTINGS = SECRET_TOKENS | CONNECTION_SETTINGS
 #: Settings the layout decides (see `layout_settings`).
 LAYOUT_SETTINGS = frozenset({
     "environment", "deployment", "rasa_host", "rasa_port", "action_host", "action_port", "console_port",
