@@ -41,6 +41,7 @@ from typing import List
 
 from bot.settings import Settings
 
+#: Largest request body a balancer takes (this nginx, and the Kubernetes Ingress of the public host).
 MAX_BODY = "256k"
 #: Who nginx's workers run as when it is started as root.
 WORKER_USER = "nobody"
@@ -91,6 +92,12 @@ class Upstreams:
 
 def _servers(servers: List[str]) -> str:
     return "\n".join(f"        server {server} max_fails=1 fail_timeout=5s;" for server in servers)
+
+
+def webhook_read_timeout_s(lock_lifetime_s: int) -> int:
+    """How long a balancer waits for a webhook's answer: a message may first wait for its conversation's lock,
+    held at most `lock_lifetime_s` (the Kubernetes Ingress waits as long, bot.deploy.kubernetes.network)."""
+    return lock_lifetime_s + 30
 
 
 def _webhooks(channel: str, forwarded: str, lock_wait: int) -> str:
@@ -149,7 +156,7 @@ def render(settings: Settings, run_dir: Path, log_dir: Path, upstreams: Upstream
     # Started as root, the master drops its workers to an unprivileged user (they write only the temp dirs,
     # which write_config hands to that user); started as anybody else, workers run as that user.
     user = f"user {WORKER_USER} {_worker_group()};\n" if os.geteuid() == 0 else ""
-    lock_wait = settings.lock_lifetime_s + 30
+    lock_wait = webhook_read_timeout_s(settings.lock_lifetime_s)
     forwarded = """
             proxy_http_version 1.1;
             proxy_set_header Connection "";

@@ -19,10 +19,9 @@ from typing import Any, Dict, List, Mapping, Tuple
 
 from bot.deploy.kubernetes.values import service_name
 from bot.deploy.kubernetes.workloads import SERVERS, labels, metadata
+from bot.deploy.nginx import MAX_BODY, webhook_read_timeout_s
 
 NGINX = "nginx.ingress.kubernetes.io/"
-#: Largest request body through the public host (the nginx of `scripts/run --replicated` allows the same).
-MAX_BODY = "256k"
 #: The console's routes agents use, as (path, pathType). Its /metrics, /health and /ready are not here.
 CONSOLE_PATHS: Tuple[Tuple[str, str], ...] = (
     ("/", "Exact"), ("/login", "Exact"), ("/insights", "Exact"), ("/review", "Exact"),
@@ -75,8 +74,7 @@ def public_ingresses(values: Mapping[str, Any], lock_lifetime_s: int) -> List[Di
     rasa = _backend(service_name(values, "rasa"), SERVERS["rasa"])
     webhooks = _ingress(values, f"{name}-webhooks", "rasa", public,
                         [_path(path, rasa) for path in WEBHOOK_PATHS], {
-                            # A message may wait for its conversation's lock, held at most the lock lifetime.
-                            f"{NGINX}proxy-read-timeout": str(lock_lifetime_s + 30),
+                            f"{NGINX}proxy-read-timeout": str(webhook_read_timeout_s(lock_lifetime_s)),
                             f"{NGINX}proxy-next-upstream": "error timeout http_502 http_503 non_idempotent",
                             f"{NGINX}proxy-next-upstream-tries": "3",
                             f"{NGINX}proxy-body-size": MAX_BODY,
