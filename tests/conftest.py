@@ -201,3 +201,13 @@ def saved_logging():
     logging.captureWarnings(False)
     for name, names in sanic_handlers.items():
         LOGGING_CONFIG_DEFAULTS["loggers"][name]["handlers"] = names
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_deployment(request, tmp_path):
+    """The settings of an embedded (SQLite) and of a replicated (private PostgreSQL database, private Redis)
+    deployment, in turn (tests/store_world.py; tests/slices.py marks the PostgreSQL one integration)."""
+    from tests.store_world import deployment_settings
+
+    with deployment_settings(request.param, tmp_path) as settings:
+        yield settings

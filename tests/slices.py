@@ -29,6 +29,6 @@ def slices(path: str, fixtures: Iterable[str], parameters: dict) -> Set[str]:
     if path.startswith(DESTRUCTIVE_FILES):
         marks.add("destructive")
     integration = (bool(marks) or path.startswith(INTEGRATION_FOLDERS) or bool(fixtures & INTEGRATION_FIXTURES)
-                   or parameters.get("database_url") == "postgresql")
+                   or "postgresql" in (parameters.get("database_url"), parameters.get("store_deployment")))
     marks.add("integration" if integration else "unit")
     return marks

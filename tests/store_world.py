@@ -52,6 +52,14 @@ def deployment_settings(kind: str, tmp_path: Path) -> Iterator[Settings]:
         server.stop()
 
 
+def settings_in_environment(settings: Settings, monkeypatch: Any, **extra: str) -> None:
+    """Sets the environment a command (`python -m …`) reads to `settings`' stores (plus `extra` OKPAY_ names)."""
+    for name, value in {"OKPAY_DEPLOYMENT": settings.deployment, "OKPAY_DATABASE_URL": settings.database_url,
+                        "OKPAY_REDIS_URL": settings.redis_url, "OKPAY_TRACKER_DB": str(settings.tracker_db),
+                        "OKPAY_TICKET_DB": str(settings.ticket_db), **extra}.items():
+        monkeypatch.setenv(name, value)
+
+
 def rows(url: str, query: str, **params: Any) -> List[tuple]:
     """The rows of one SQL `query` on the database at `url`, read raw (as a check of what is stored)."""
     engine = create_engine(url)

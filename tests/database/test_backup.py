@@ -18,21 +18,15 @@ from bot.database.database import Database
 from bot.settings import reset_settings_cache
 from tests.console.conftest import run as run_console
 from tests.console.conftest import sign_in
-from tests.store_world import DOMAIN, deployment_settings, open_tickets, rows, say
+from tests.store_world import DOMAIN, open_tickets, rows, say, settings_in_environment
 from tests.ticket_factories import make_agent
 
 USERS = ("wechat:o-backup-1", "telegram:4242", "widget:u:u-77")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
-    with deployment_settings(request.param, tmp_path) as settings:
-        yield settings
-
-
 @pytest.fixture
-def world(database_url):
-    settings = database_url
+def world(store_deployment):
+    settings = store_deployment
     for index, user in enumerate(USERS):
         say(settings, user, [f"第{index}位用户的问题", "还是不行"])
         open_tickets(settings, user, f"1381234567{index}", f"user{index}@example.com", f"描述{index}")
@@ -160,10 +154,7 @@ def test_a_directory_without_a_manifest_is_not_a_dump(world, tmp_path):
 
 
 def test_the_command_dumps_and_restores_with_the_settings(world, tmp_path, monkeypatch, capsys):
-    for name, value in (("OKPAY_DEPLOYMENT", world.deployment), ("OKPAY_DATABASE_URL", world.database_url),
-                        ("OKPAY_REDIS_URL", world.redis_url), ("OKPAY_TRACKER_DB", str(world.tracker_db)),
-                        ("OKPAY_TICKET_DB", str(world.ticket_db))):
-        monkeypatch.setenv(name, value)
+    settings_in_environment(world, monkeypatch)
     reset_settings_cache()
     try:
         assert backup.main(["dump", "--to", str(tmp_path / "cli")]) == 0

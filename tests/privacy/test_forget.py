@@ -22,6 +22,7 @@ from tests.store_world import (
     open_tickets,
     redis_marks,
     say,
+    settings_in_environment,
     tickets_of,
 )
 
@@ -33,16 +34,9 @@ OTHER = "telegram:5550001"
 OTHER_PHONE, OTHER_WORDS = "13999990000", "李娜付款失败了"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
-    """The deployment's settings (named as tests/tickets' fixture, so tests/slices.py marks PostgreSQL integration)."""
-    with deployment_settings(request.param, tmp_path) as settings:
-        yield settings
-
-
 @pytest.fixture
-def world(database_url):
-    settings = database_url
+def world(store_deployment):
+    settings = store_deployment
     say(settings, USER, [f"我的电话是{PHONE}", f"邮箱{EMAIL}", WORDS])
     say(settings, OTHER, [f"电话{OTHER_PHONE}", OTHER_WORDS])
     open_tickets(settings, USER, PHONE, EMAIL, WORDS)
@@ -81,10 +75,7 @@ def test_forgetting_again_removes_nothing_more(world):
 
 
 def test_the_command_prints_counts_and_nothing_of_the_user(world, monkeypatch, capsys):
-    for name, value in (("OKPAY_DEPLOYMENT", world.deployment), ("OKPAY_DATABASE_URL", world.database_url),
-                        ("OKPAY_REDIS_URL", world.redis_url), ("OKPAY_TRACKER_DB", str(world.tracker_db)),
-                        ("OKPAY_TICKET_DB", str(world.ticket_db))):
-        monkeypatch.setenv(name, value)
+    settings_in_environment(world, monkeypatch)
     reset_settings_cache()
     try:
         assert forget_module.main(["--sender", USER]) == 0

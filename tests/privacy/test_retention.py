@@ -11,17 +11,11 @@ from bot.privacy import retention
 from bot.settings import reset_settings_cache
 from bot.tickets.erasure import ERASED_PREFIX
 from bot.tickets.models import CANCELLED, RESOLVED, Rating, Ticket
-from tests.store_world import anonymous_counts, days_ago, deployment_settings, open_tickets, rows, say
+from tests.store_world import anonymous_counts, days_ago, open_tickets, rows, say, settings_in_environment
 
 OLD, RECENT = "wechat:old-user", "widget:u:recent-user"
 OLD_PHONE, OLD_WORDS = "13811112222", "半年前的提现问题"
 RECENT_PHONE, RECENT_WORDS = "13933334444", "今天的付款问题"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
-    with deployment_settings(request.param, tmp_path) as settings:
-        yield settings
 
 
 def backdate_redis_stream(settings) -> None:
@@ -36,8 +30,8 @@ def backdate_redis_stream(settings) -> None:
 
 
 @pytest.fixture
-def world(database_url):
-    settings = database_url
+def world(store_deployment):
+    settings = store_deployment
     say(settings, OLD, [f"电话{OLD_PHONE}", OLD_WORDS, "还没到"], when=days_ago(200))
     say(settings, RECENT, [f"电话{RECENT_PHONE}", RECENT_WORDS], when=days_ago(1))
     if settings.redis_url:
@@ -116,10 +110,7 @@ def test_zero_days_keeps_everything(world):
 
 
 def test_the_command_reads_the_setting(world, monkeypatch, capsys):
-    for name, value in (("OKPAY_DEPLOYMENT", world.deployment), ("OKPAY_DATABASE_URL", world.database_url),
-                        ("OKPAY_REDIS_URL", world.redis_url), ("OKPAY_TRACKER_DB", str(world.tracker_db)),
-                        ("OKPAY_TICKET_DB", str(world.ticket_db)), ("OKPAY_RETENTION_DAYS", "365")):
-        monkeypatch.setenv(name, value)
+    settings_in_environment(world, monkeypatch, OKPAY_RETENTION_DAYS="365")
     reset_settings_cache()
     try:
         assert retention.main([]) == 0
